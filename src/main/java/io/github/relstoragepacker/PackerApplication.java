@@ -1,0 +1,24 @@
+package io.github.relstoragepacker;
+
+import io.github.relstoragepacker.cli.CommandLine;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/**
+ * Entry point of the daemon and of the command line.
+ *
+ * <p>Commands that need no database (such as {@code scan-refs}) run without starting Spring, so
+ * scripts get their answer in milliseconds; anything else starts the service.
+ */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class PackerApplication {
+
+    public static void main(String[] args) {
+        if (CommandLine.handles(args)) {
+            System.exit(CommandLine.run(args, System.out, System.err));
+        }
+        SpringApplication.run(PackerApplication.class, args);
+    }
+}

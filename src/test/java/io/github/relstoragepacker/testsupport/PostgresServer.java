@@ -1,0 +1,90 @@
+package io.github.relstoragepacker.testsupport;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+/**
+ * The PostgreSQL server the test suite runs against, chosen once per JVM:
+ *
+ * <ol>
+ *   <li>{@value #URL_VARIABLE} (environment variable, or the system property {@value
+ *       #URL_PROPERTY}): a JDBC URL of an existing server, user and password included, whose user
+ *       may create databases, e.g. {@code jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres};
+ *   <li>otherwise, when a Docker engine answers, a Testcontainers {@code postgres} container that
+ *       lives as long as the JVM;
+ *   <li>otherwise the run fails with one sentence saying how to provide a server. Tests never skip
+ *       silently for want of a database.
+ * </ol>
+ *
+ * Each test class then gets its own throwaway database on that server (see {@link TestDatabase}).
+ */
+final class PostgresServer {
+
+    static final String URL_VARIABLE = "PACKER_TEST_JDBC_URL";
+    static final String URL_PROPERTY = "packer.test.jdbc-url";
+    private static final String IMAGE = "postgres:16-alpine";
+
+    private static PostgresServer instance;
+
+    private final String adminUrl;
+    private final Properties credentials;
+
+    private PostgresServer(String adminUrl, Properties credentials) {
+        this.adminUrl = adminUrl;
+        this.credentials = credentials;
+    }
+
+    static synchronized PostgresServer get() {
+        if (instance == null) {
+            instance = locate();
+        }
+        return instance;
+    }
+
+    private static PostgresServer locate() {
+        String url = System.getProperty(URL_PROPERTY, System.getenv(URL_VARIABLE));
+        if (url != null && !url.isBlank()) {
+            return new PostgresServer(url.strip(), new Properties());
+        }
+        if (DockerClientFactory.instance().isDockerAvailable()) {
+            PostgreSQLContainer container = new PostgreSQLContainer(IMAGE);
+            container.start();
+            Properties credentials = new Properties();
+            credentials.setProperty("user", container.getUsername());
+            credentials.setProperty("password", container.getPassword());
+            return new PostgresServer(container.getJdbcUrl(), credentials);
+        }
+        throw new IllegalStateException("No PostgreSQL for the tests: set " + URL_VARIABLE
+                + " to the JDBC URL of a PostgreSQL 15+ server whose user may create databases"
+                + " (e.g. jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres), or start Docker"
+                + " so that Testcontainers can run " + IMAGE + ".");
+    }
+
+    Connection connectAdmin() throws SQLException {
+        return DriverManager.getConnection(adminUrl, credentials);
+    }
+
+    /** The admin URL with its database replaced by {@code database}; query parameters are kept. */
+    String urlOf(String database) {
+        int hostStart = adminUrl.indexOf("//") + 2;
+        int pathStart = adminUrl.indexOf('/', hostStart);
+        int queryStart = adminUrl.indexOf('?', hostStart);
+        String base;
+        if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) {
+            base = queryStart < 0 ? adminUrl : adminUrl.substring(0, queryStart);
+        } else {
+            base = adminUrl.substring(0, pathStart);
+        }
+        return base + "/" + database + (queryStart < 0 ? "" : adminUrl.substring(queryStart));
+    }
+
+    Properties credentials() {
+        Properties copy = new Properties();
+        copy.putAll(credentials);
+        return copy;
+    }
+}
