@@ -168,7 +168,7 @@ final class PickleMachine {
             case ADDITEMS -> addItems();
             case GET -> push(memoGet(TextArguments.parseIndex(textLine(2), this)));
             case BINGET -> push(memoGet(readUnsigned(1)));
-            case LONG_BINGET -> push(memoGet(readUnsigned(4)));
+            case LONG_BINGET -> push(memoGet(readUnsignedLong(4)));
             case PUT -> {
                 Line line = textLine(2);
                 requireItems(1);
@@ -489,7 +489,7 @@ final class PickleMachine {
     }
 
     private long readUnsignedThenRequireItem(int width) throws UnreadableRecordException {
-        long index = readUnsigned(width);
+        long index = readUnsignedLong(width);
         requireItems(1);
         return index;
     }

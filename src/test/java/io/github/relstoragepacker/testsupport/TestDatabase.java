@@ -22,7 +22,7 @@ import org.springframework.jdbc.datasource.SimpleDriverDataSource;
  *
  * The server comes from {@link PostgresServer}: {@code PACKER_TEST_JDBC_URL}, else Testcontainers.
  */
-public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
+public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
 
     private String name;
     private String url;
@@ -35,6 +35,18 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext context) throws SQLException {
+        drop();
+    }
+
+    /** A database for one test method or benchmark: {@code try (TestDatabase db = TestDatabase.open("x")) {...}}. */
+    public static TestDatabase open(String hint) throws SQLException {
+        TestDatabase db = new TestDatabase();
+        db.create(hint);
+        return db;
+    }
+
+    @Override
+    public void close() throws SQLException {
         drop();
     }
 
@@ -83,6 +95,18 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     public DataSource dataSource() {
         SimpleDriverDataSource ds = new SimpleDriverDataSource(new org.postgresql.Driver(), url);
         ds.setConnectionProperties(credentials);
+        return ds;
+    }
+
+    /** A data source for this database that logs in as another role (created by the test). */
+    public DataSource dataSourceAs(String user, String password) {
+        String withoutCredentials =
+                url.replaceAll("([?&])(user|password)=[^&]*&?", "$1").replaceAll("[?&]$", "");
+        Properties as = new Properties();
+        as.setProperty("user", user);
+        as.setProperty("password", password);
+        SimpleDriverDataSource ds = new SimpleDriverDataSource(new org.postgresql.Driver(), withoutCredentials);
+        ds.setConnectionProperties(as);
         return ds;
     }
 

@@ -1,0 +1,77 @@
+package io.github.relstoragepacker.relstorage;
+
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.dao.DataAccessException;
+import org.springframework.stereotype.Component;
+
+/**
+ * The RelStorage database this daemon serves, as last probed.
+ *
+ * <p>Probed once the application is ready, and again on demand until a probe succeeds, so a database
+ * that is down at start-up delays nothing but is recognised as soon as it answers. What was found,
+ * and every reason collection would be refused, is logged once in sentences naming the fix.
+ */
+@Component
+public class TargetDatabase {
+
+    private static final Logger log = LoggerFactory.getLogger(TargetDatabase.class);
+
+    private final DatabaseProbe probe;
+    private volatile @Nullable RelStorageDatabase found;
+    private volatile @Nullable String failure;
+
+    TargetDatabase(DataSource dataSource) {
+        this.probe = new DatabaseProbe(dataSource);
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void probeAtStartup() {
+        current();
+    }
+
+    /** The probe result, probing now if no probe has succeeded yet; null while the database cannot be probed. */
+    public @Nullable RelStorageDatabase current() {
+        RelStorageDatabase result = found;
+        if (result != null) {
+            return result;
+        }
+        try {
+            result = probe.probe();
+        } catch (DataAccessException e) {
+            String reason = e.getMostSpecificCause().getMessage();
+            if (!reason.equals(failure)) {
+                log.error("Cannot probe the RelStorage database: {}", reason);
+            }
+            failure = reason;
+            return null;
+        }
+        found = result;
+        failure = null;
+        report(result);
+        return result;
+    }
+
+    /** Why the last probe failed, or null. */
+    public @Nullable String failure() {
+        return failure;
+    }
+
+    private static void report(RelStorageDatabase db) {
+        log.info("Probed {}", db.summary());
+        for (String problem : db.collectProblems()) {
+            log.error(problem);
+        }
+        if (db.blobsInDatabase() && !db.blobChunkIndexed()) {
+            log.warn(
+                    "blob_chunk(chunk) has no index: every deleted blob makes RelStorage's delete trigger scan"
+                            + " the whole blob_chunk table. Add the index with:"
+                            + " CREATE INDEX CONCURRENTLY blob_chunk_chunk ON {}.blob_chunk (chunk);",
+                    db.schema());
+        }
+    }
+}

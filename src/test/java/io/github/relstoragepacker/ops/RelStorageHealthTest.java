@@ -1,0 +1,56 @@
+package io.github.relstoragepacker.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.relstoragepacker.testsupport.RelStorageSchema;
+import io.github.relstoragepacker.testsupport.TestDatabase;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The whole service, started against a real RelStorage 4.2 schema, answering health over a real port. */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
+class RelStorageHealthTest {
+
+    @RegisterExtension
+    static final TestDatabase db = new TestDatabase();
+
+    @LocalManagementPort
+    int managementPort;
+
+    @BeforeAll
+    static void installSchema() throws Exception {
+        db.install(RelStorageSchema.HISTORY_FREE_ADVISORY_LOCK);
+    }
+
+    @DynamicPropertySource
+    static void datasource(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", db::jdbcUrl);
+        registry.add("spring.datasource.username", db::username);
+        registry.add("spring.datasource.password", db::password);
+    }
+
+    @Test
+    void reportsTheDetectedGenerationInHealth() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body())
+                .contains("\"relstorage\"")
+                .contains("RelStorage 3.5.0a4 or later")
+                .contains("HISTORY_FREE");
+    }
+}
