@@ -37,6 +37,11 @@ public class TargetDatabase {
     /** The probe result, probing now if no probe has succeeded yet; null while the database cannot be probed. */
     public @Nullable RelStorageDatabase current() {
         RelStorageDatabase result = found;
+        return result != null ? result : probeOnce();
+    }
+
+    private synchronized @Nullable RelStorageDatabase probeOnce() {
+        RelStorageDatabase result = found;
         if (result != null) {
             return result;
         }

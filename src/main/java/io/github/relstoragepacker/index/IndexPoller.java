@@ -1,0 +1,97 @@
+package io.github.relstoragepacker.index;
+
+import io.github.relstoragepacker.pickle.ReferenceScanner;
+import io.github.relstoragepacker.relstorage.ObjectStateReader;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Follows new transactions: one poll reads every state with {@code tid > watermark} from one
+ * REPEATABLE READ snapshot, in (tid, zoid) order, and applies them in chunks.
+ *
+ * <p>The watermark written with a chunk is the highest tid all of whose states are in that chunk or
+ * an earlier one; it is taken from the snapshot that read the rows, never from a later {@code
+ * MAX(tid)}, and tids become visible in tid order (facts §3), so no later commit can land at or below
+ * it. A chunk may end inside a transaction's states (memory stays bounded by the batch size); the
+ * watermark then stays below that tid, and a crash re-applies its states, which is harmless.
+ */
+final class IndexPoller {
+
+    private final DataSource dataSource;
+    private final ObjectStateReader reader;
+    private final ChangeApplier applier;
+    private final LeaderLock leader;
+    private final int batchSize;
+    private final ReferenceScanner scanner = new ReferenceScanner();
+
+    IndexPoller(
+            DataSource dataSource, ObjectStateReader reader, ChangeApplier applier, LeaderLock leader, int batchSize) {
+        this.dataSource = dataSource;
+        this.reader = reader;
+        this.applier = applier;
+        this.leader = leader;
+        this.batchSize = batchSize;
+    }
+
+    /** Reads and applies everything committed since the watermark; returns the number of states applied. */
+    long poll() throws Exception {
+        try (Connection read = dataSource.getConnection();
+                Connection write = dataSource.getConnection()) {
+            read.setAutoCommit(false);
+            read.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            read.setReadOnly(true);
+            write.setAutoCommit(false);
+            Chunker chunker = new Chunker(write, IndexState.read(write).watermark());
+            write.commit();
+            try {
+                reader.readChangesSince(read, chunker.watermark, chunker::add);
+                chunker.flush(chunker.lastTid);
+            } finally {
+                read.rollback();
+            }
+            return chunker.applied;
+        }
+    }
+
+    /** Accumulates rows and applies them a chunk at a time, tracking the highest complete tid. */
+    private final class Chunker {
+        private final Connection write;
+        private final List<ScannedObject> chunk = new ArrayList<>();
+        private long watermark;
+        private long lastTid;
+        private long completeTid;
+        private long applied;
+
+        Chunker(Connection write, long watermark) {
+            this.write = write;
+            this.watermark = watermark;
+            this.lastTid = watermark;
+            this.completeTid = watermark;
+        }
+
+        void add(io.github.relstoragepacker.relstorage.StoredObject row) throws Exception {
+            if (row.tid() != lastTid) {
+                completeTid = lastTid;
+                lastTid = row.tid();
+            }
+            if (chunk.size() >= batchSize) {
+                flush(completeTid);
+            }
+            chunk.add(ScannedObject.scan(scanner, row));
+        }
+
+        void flush(long newWatermark) throws Exception {
+            if (chunk.isEmpty()) {
+                return;
+            }
+            leader.requireHeld(write);
+            applier.apply(write, chunk, Math.max(watermark, newWatermark));
+            write.commit();
+            watermark = Math.max(watermark, newWatermark);
+            applied += chunk.size();
+            chunk.clear();
+        }
+    }
+}

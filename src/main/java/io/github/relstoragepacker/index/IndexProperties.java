@@ -1,0 +1,32 @@
+package io.github.relstoragepacker.index;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * How the reference index is built and kept up to date.
+ *
+ * @param pollInterval pause between two polls for new transactions
+ * @param batchSize objects applied to the index per database transaction while polling; a chunk ends
+ *     at a tid boundary once it holds this many
+ * @param buildThreads parallel readers during the initial build; 0 means one per processor
+ * @param buildRangeSize width, in zoids, of one unit of build work; a restarted build redoes at most
+ *     one unit per thread
+ * @param reconcileInterval how often objects deleted behind the index's back (by zodbpack or by hand)
+ *     are looked for and removed from it
+ */
+@Validated
+@ConfigurationProperties("packer.index")
+record IndexProperties(
+        @DefaultValue("200ms") Duration pollInterval,
+        @DefaultValue("5000") int batchSize,
+        @DefaultValue("0") int buildThreads,
+        @DefaultValue("250000") long buildRangeSize,
+        @DefaultValue("10m") Duration reconcileInterval) {
+
+    int effectiveBuildThreads() {
+        return buildThreads > 0 ? buildThreads : Runtime.getRuntime().availableProcessors();
+    }
+}

@@ -1,0 +1,33 @@
+package io.github.relstoragepacker.index;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+
+/**
+ * The row of {@code packer.progress}: where the index stands.
+ *
+ * @param phase empty (never built), building (ranges being loaded) or ready (kept up to date by the poller)
+ * @param watermark every change with a tid up to this one is in the index
+ * @param buildSnapshotTid {@code MAX(object_state.tid)} when the build began
+ */
+record IndexState(Phase phase, long watermark, long buildSnapshotTid) {
+
+    enum Phase {
+        EMPTY,
+        BUILDING,
+        READY
+    }
+
+    static IndexState read(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT phase, watermark, COALESCE(build_snapshot_tid, 0) FROM packer.progress")) {
+            rs.next();
+            return new IndexState(
+                    Phase.valueOf(rs.getString(1).toUpperCase(Locale.ROOT)), rs.getLong(2), rs.getLong(3));
+        }
+    }
+}

@@ -1,0 +1,245 @@
+package io.github.relstoragepacker.index;
+
+import io.github.relstoragepacker.pickle.ReferenceScanner;
+import io.github.relstoragepacker.relstorage.ObjectStateReader;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the index from scratch over a database that Plone keeps writing.
+ *
+ * <ol>
+ *   <li><b>Plan</b> (one transaction): W0 = {@code MAX(object_state.tid)}, the zoid space cut into
+ *       ranges, phase {@code building}.
+ *   <li><b>Ranges</b>, in parallel: each streams its rows with COPY, scans them and loads them with
+ *       COPY into {@code packer.object}, in one transaction that also marks the range done. A crash
+ *       loses at most the ranges in flight; a restart reads only the others, keeping the first W0.
+ *   <li><b>Finish</b> (one transaction): {@code packer.ref} derived from the loaded references in one
+ *       statement, its primary key built after the load, every object without a referrer recorded as
+ *       unreferenced since W0 (its history before the build is unknown), phase {@code ready} with
+ *       watermark W0.
+ * </ol>
+ *
+ * <p>Why concurrent commits cannot be missed: tids are chosen under RelStorage's commit lock and
+ * commits become visible in tid order (facts §3), so every state committed after the plan's snapshot
+ * has a tid above W0. Each range reads some snapshot taken after the plan, so it sees every object
+ * that existed at W0 (unless deleted since, which the periodic reconciliation removes), possibly in a
+ * newer state. The poller then re-reads everything with a tid above W0; applying a state is
+ * idempotent, so states read twice are harmless and none is missed.
+ */
+final class InitialBuild {
+
+    private static final Logger log = LoggerFactory.getLogger(InitialBuild.class);
+    private static final Duration REPORT_EVERY = Duration.ofSeconds(10);
+
+    private final DataSource dataSource;
+    private final ObjectStateReader reader;
+    private final ClassRegistry classes;
+    private final IndexProperties properties;
+    private final BuildProgress progress;
+    private final LeaderLock leader;
+
+    InitialBuild(
+            DataSource dataSource,
+            ObjectStateReader reader,
+            ClassRegistry classes,
+            IndexProperties properties,
+            BuildProgress progress,
+            LeaderLock leader) {
+        this.leader = leader;
+        this.dataSource = dataSource;
+        this.reader = reader;
+        this.classes = classes;
+        this.properties = properties;
+        this.progress = progress;
+    }
+
+    /** Plans (unless a build is already under way), loads every range not done, and finishes. */
+    void run() throws Exception {
+        try (Connection c = dataSource.getConnection()) {
+            if (IndexState.read(c).phase() == IndexState.Phase.EMPTY) {
+                plan(c);
+            }
+        }
+        List<long[]> ranges = pendingRanges();
+        progress.start(estimatedObjects(), doneObjects());
+        log.info(
+                "Index build: {} ranges to read with {} threads, about {} objects",
+                ranges.size(),
+                properties.effectiveBuildThreads(),
+                progress.total());
+        loadRanges(ranges);
+        finish();
+    }
+
+    private void plan(Connection c) throws SQLException {
+        c.setAutoCommit(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try {
+            leader.requireHeld(c);
+            long w0 = reader.maxTid(c);
+            long[] bounds = reader.zoidBounds(c);
+            try (PreparedStatement range =
+                    c.prepareStatement("INSERT INTO packer.build_range (lo, hi) VALUES (?, ?)")) {
+                for (long lo = bounds[0]; lo <= bounds[1]; lo += properties.buildRangeSize()) {
+                    range.setLong(1, lo);
+                    range.setLong(2, Math.min(lo + properties.buildRangeSize(), bounds[1] + 1));
+                    range.addBatch();
+                }
+                range.executeBatch();
+            }
+            try (PreparedStatement st = c.prepareStatement("UPDATE packer.progress SET phase = 'building',"
+                    + " build_snapshot_tid = ?, watermark = ?, build_started_at = now()")) {
+                st.setLong(1, w0);
+                st.setLong(2, w0);
+                st.executeUpdate();
+            }
+            c.commit();
+            log.info("Index build planned: snapshot tid {}, zoids {} to {}", w0, bounds[0], bounds[1]);
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        }
+    }
+
+    private List<long[]> pendingRanges() throws SQLException {
+        List<long[]> ranges = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT lo, hi FROM packer.build_range WHERE NOT done ORDER BY lo")) {
+            while (rs.next()) {
+                ranges.add(new long[] {rs.getLong(1), rs.getLong(2)});
+            }
+        }
+        return ranges;
+    }
+
+    private long estimatedObjects() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return Math.max(reader.estimatedRows(c), 0);
+        }
+    }
+
+    private long doneObjects() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COALESCE(sum(objects), 0) FROM packer.build_range WHERE done")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private void loadRanges(List<long[]> ranges) throws Exception {
+        ConcurrentLinkedQueue<long[]> queue = new ConcurrentLinkedQueue<>(ranges);
+        int threads = Math.max(1, Math.min(properties.effectiveBuildThreads(), ranges.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "index-build");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                workers.add(pool.submit(() -> {
+                    ReferenceScanner scanner = new ReferenceScanner();
+                    for (long[] range = queue.poll(); range != null; range = queue.poll()) {
+                        loadRange(scanner, range[0], range[1]);
+                    }
+                    return null;
+                }));
+            }
+            long nextReport = System.nanoTime() + REPORT_EVERY.toNanos();
+            for (Future<?> worker : workers) {
+                while (!worker.isDone()) {
+                    Thread.sleep(100);
+                    if (System.nanoTime() > nextReport) {
+                        log.info("Index build: {}", progress.describe());
+                        nextReport = System.nanoTime() + REPORT_EVERY.toNanos();
+                    }
+                }
+                worker.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One range, read with COPY and loaded with COPY, committed together with its done mark. */
+    private void loadRange(ReferenceScanner scanner, long lo, long hi) throws Exception {
+        try (Connection read = dataSource.getConnection();
+                Connection write = dataSource.getConnection()) {
+            write.setAutoCommit(false);
+            List<ScannedObject> unreadable = new ArrayList<>();
+            AtomicLong count = new AtomicLong();
+            try (ObjectRowCopy copy = new ObjectRowCopy(write, "packer.object")) {
+                reader.readRange(read, lo, hi, row -> {
+                    ScannedObject object = ScannedObject.scan(scanner, row);
+                    copy.add(object, classes.idOf(object.className()));
+                    if (object.unreadable() != null) {
+                        unreadable.add(object);
+                    }
+                    count.incrementAndGet();
+                    progress.add(1, row.state().length);
+                });
+                copy.finish();
+            }
+            Quarantine.record(write, unreadable);
+            leader.requireHeld(write);
+            try (PreparedStatement done =
+                    write.prepareStatement("UPDATE packer.build_range SET done = true, objects = ? WHERE lo = ?")) {
+                done.setLong(1, count.get());
+                done.setLong(2, lo);
+                done.executeUpdate();
+            }
+            write.commit();
+        }
+    }
+
+    private void finish() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("TRUNCATE packer.ref, packer.unreferenced");
+            st.execute("INSERT INTO packer.ref (to_zoid, from_zoid)"
+                    + " SELECT unnest(refs), zoid FROM packer.object WHERE refs IS NOT NULL");
+            if (!exists(c, "SELECT to_regclass('packer.ref_pkey') IS NOT NULL")) {
+                st.execute("ALTER TABLE packer.ref ADD CONSTRAINT ref_pkey PRIMARY KEY (to_zoid, from_zoid)");
+            }
+            st.execute("INSERT INTO packer.unreferenced (zoid, since_tid)"
+                    + " SELECT o.zoid, GREATEST(o.tid, p.build_snapshot_tid) FROM packer.object o, packer.progress p"
+                    + " WHERE o.zoid <> 0 AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = o.zoid)");
+            leader.requireHeld(c);
+            st.execute("UPDATE packer.progress SET phase = 'ready', build_finished_at = now()");
+            st.execute("ANALYZE packer.object");
+            c.commit();
+        }
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("ANALYZE packer.ref");
+            st.execute("ANALYZE packer.unreferenced");
+        }
+        log.info("Index build finished: {}", progress.describe());
+    }
+
+    private static boolean exists(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+}

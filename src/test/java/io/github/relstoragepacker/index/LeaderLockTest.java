@@ -1,0 +1,50 @@
+package io.github.relstoragepacker.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.relstoragepacker.testsupport.TestDatabase;
+import java.sql.Connection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Exactly one active instance; the standby takes over when the active one's session ends. */
+class LeaderLockTest {
+
+    @RegisterExtension
+    static final TestDatabase db = new TestDatabase();
+
+    @Test
+    void oneActiveInstanceAndAHandOver() throws Exception {
+        try (LeaderLock first = new LeaderLock(db.dataSource());
+                LeaderLock second = new LeaderLock(db.dataSource());
+                Connection tx = db.connect()) {
+            assertThat(first.tryAcquire()).isTrue();
+            assertThat(second.tryAcquire()).isFalse();
+            first.requireHeld(tx);
+            assertThatThrownBy(() -> second.requireHeld(tx)).hasMessageContaining("not the active instance");
+
+            first.close();
+
+            assertThat(second.tryAcquire()).isTrue();
+            second.requireHeld(tx);
+        }
+    }
+
+    @Test
+    void anInstanceWhoseSessionWasKilledCannotWrite() throws Exception {
+        try (LeaderLock lock = new LeaderLock(db.dataSource());
+                Connection tx = db.connect()) {
+            assertThat(lock.tryAcquire()).isTrue();
+            db.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'" + " AND classid = "
+                    + (LeaderLock.KEY >>> 32) + " AND objid = " + (LeaderLock.KEY & 0xffffffffL));
+
+            assertThatThrownBy(() -> lock.requireHeld(tx)).hasMessageContaining("leader lock was lost");
+        }
+    }
+
+    @Test
+    void theKeyIsNeitherRelStoragesNorAZoid() {
+        assertThat(LeaderLock.KEY).isNegative().isNotIn(-1L, -2L);
+    }
+}
