@@ -1,7 +1,10 @@
 package io.github.relstoragepacker.cli;
 
+import io.github.relstoragepacker.index.IndexBenchmark;
 import java.io.PrintStream;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The commands of the jar that run without the service: {@code java -jar relstorage-packer.jar
@@ -14,7 +17,8 @@ public final class CommandLine {
     static final int FAILED = 1;
     static final int USAGE = 2;
 
-    private static final Set<String> COMMANDS = Set.of(ScanRefsCommand.NAME);
+    private static final String BENCHMARK_INDEX = "benchmark-index";
+    private static final Set<String> COMMANDS = Set.of(ScanRefsCommand.NAME, BENCHMARK_INDEX);
 
     private CommandLine() {}
 
@@ -25,8 +29,13 @@ public final class CommandLine {
 
     /** Runs the command named by {@code args[0]} and returns its exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        // Without Spring Boot's logging setup, Logback would log every library at DEBUG.
+        if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(ch.qos.logback.classic.Level.INFO);
+        }
         return switch (args[0]) {
             case ScanRefsCommand.NAME -> new ScanRefsCommand(out, err).run(args);
+            case BENCHMARK_INDEX -> IndexBenchmark.run(args, out, err);
             default -> throw new IllegalArgumentException("not a command: " + args[0]);
         };
     }

@@ -1,6 +1,5 @@
 package io.github.relstoragepacker.index;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.TargetDatabase;
@@ -8,13 +7,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.sql.Connection;
-import java.util.Properties;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -51,7 +48,7 @@ class IndexMaintainer {
         this.dataSource = dataSource;
         this.properties = properties;
         this.buildProgress = buildProgress;
-        this.leader = new LeaderLock(unpooled(dataSource));
+        this.leader = LeaderLock.over(dataSource);
         Gauge.builder("packer.index.lag", this, m -> m.lagSeconds())
                 .description("Seconds since the index last caught up with every committed transaction")
                 .baseUnit("seconds")
@@ -122,23 +119,4 @@ class IndexMaintainer {
     }
 
     private record Steps(InitialBuild build, IndexPoller poller, VanishedObjects vanished) {}
-
-    /** A data source of real sessions with the pool's settings, for the leader lock. */
-    private static DataSource unpooled(DataSource dataSource) {
-        if (dataSource instanceof HikariDataSource hikari) {
-            SimpleDriverDataSource direct =
-                    new SimpleDriverDataSource(new org.postgresql.Driver(), hikari.getJdbcUrl());
-            Properties props = new Properties();
-            props.putAll(hikari.getDataSourceProperties());
-            if (hikari.getUsername() != null) {
-                props.setProperty("user", hikari.getUsername());
-            }
-            if (hikari.getPassword() != null) {
-                props.setProperty("password", hikari.getPassword());
-            }
-            direct.setConnectionProperties(props);
-            return direct;
-        }
-        return dataSource;
-    }
 }
