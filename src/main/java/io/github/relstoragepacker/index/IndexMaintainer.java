@@ -108,6 +108,11 @@ class IndexMaintainer {
         return steps;
     }
 
+    /** Whether this instance holds the leader lock, as of its last tick. */
+    boolean active() {
+        return leader.held();
+    }
+
     private double lagSeconds() {
         long at = caughtUpAtMillis;
         return at == 0 ? Double.NaN : (System.currentTimeMillis() - at) / 1000.0;

@@ -112,6 +112,10 @@ final class LeaderLock implements AutoCloseable {
         }
     }
 
+    synchronized boolean held() {
+        return session != null;
+    }
+
     synchronized void release() {
         if (session != null) {
             try {
