@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.cli;
 
+import io.github.relstoragepacker.demo.PloneSiteGenerator;
 import io.github.relstoragepacker.index.IndexBenchmark;
 import java.io.PrintStream;
 import java.util.Set;
@@ -18,7 +19,8 @@ public final class CommandLine {
     static final int USAGE = 2;
 
     private static final String BENCHMARK_INDEX = "benchmark-index";
-    private static final Set<String> COMMANDS = Set.of(ScanRefsCommand.NAME, BENCHMARK_INDEX);
+    private static final String GENERATE = "generate";
+    private static final Set<String> COMMANDS = Set.of(ScanRefsCommand.NAME, BENCHMARK_INDEX, GENERATE);
 
     private CommandLine() {}
 
@@ -36,6 +38,7 @@ public final class CommandLine {
         return switch (args[0]) {
             case ScanRefsCommand.NAME -> new ScanRefsCommand(out, err).run(args);
             case BENCHMARK_INDEX -> IndexBenchmark.run(args, out, err);
+            case GENERATE -> PloneSiteGenerator.run(args, out, err);
             default -> throw new IllegalArgumentException("not a command: " + args[0]);
         };
     }
