@@ -36,6 +36,7 @@ class IndexMaintainer {
     private @Nullable Steps steps;
     private long nextReconcileNanos = System.nanoTime();
     private volatile long caughtUpAtMillis;
+    private volatile long quarantined;
     private @Nullable String lastFailure;
 
     IndexMaintainer(
@@ -52,6 +53,11 @@ class IndexMaintainer {
         Gauge.builder("packer.index.lag", this, m -> m.lagSeconds())
                 .description("Seconds since the index last caught up with every committed transaction")
                 .baseUnit("seconds")
+                .register(registry);
+        Gauge.builder("packer.index.quarantined", this, m -> m.quarantined)
+                .description("Objects whose state cannot be read and whose risk no operator accepted;"
+                        + " collection waits while there are any")
+                .baseUnit("objects")
                 .register(registry);
     }
 
@@ -83,6 +89,8 @@ class IndexMaintainer {
         long started = System.currentTimeMillis();
         s.poller.poll();
         caughtUpAtMillis = started;
+        quarantined = new JdbcTemplate(dataSource)
+                .queryForObject("SELECT count(*) FROM packer.quarantine WHERE accepted_at IS NULL", Long.class);
         if (System.nanoTime() >= nextReconcileNanos) {
             try (Connection c = dataSource.getConnection()) {
                 int gone = s.vanished.remove(c);
