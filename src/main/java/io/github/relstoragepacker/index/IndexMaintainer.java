@@ -30,6 +30,7 @@ class IndexMaintainer {
 
     private final TargetDatabase target;
     private final DataSource dataSource;
+    private final JdbcTemplate jdbc;
     private final IndexProperties properties;
     private final BuildProgress buildProgress;
     private final LeaderLock leader;
@@ -47,6 +48,7 @@ class IndexMaintainer {
             MeterRegistry registry) {
         this.target = target;
         this.dataSource = dataSource;
+        this.jdbc = new JdbcTemplate(dataSource);
         this.properties = properties;
         this.buildProgress = buildProgress;
         this.leader = LeaderLock.over(dataSource);
@@ -89,8 +91,8 @@ class IndexMaintainer {
         long started = System.currentTimeMillis();
         s.poller.poll();
         caughtUpAtMillis = started;
-        quarantined = new JdbcTemplate(dataSource)
-                .queryForObject("SELECT count(*) FROM packer.quarantine WHERE accepted_at IS NULL", Long.class);
+        quarantined =
+                jdbc.queryForObject("SELECT count(*) FROM packer.quarantine WHERE accepted_at IS NULL", Long.class);
         if (System.nanoTime() >= nextReconcileNanos) {
             try (Connection c = dataSource.getConnection()) {
                 int gone = s.vanished.remove(c);
@@ -107,7 +109,7 @@ class IndexMaintainer {
         if (steps == null) {
             IndexSchema.migrate(dataSource);
             ObjectStateReader reader = new ObjectStateReader(String.valueOf(db.schema()));
-            ClassRegistry classes = new ClassRegistry(new JdbcTemplate(dataSource));
+            ClassRegistry classes = new ClassRegistry(jdbc);
             steps = new Steps(
                     new InitialBuild(dataSource, reader, classes, properties, buildProgress, leader),
                     new IndexPoller(dataSource, reader, new ChangeApplier(classes), leader, properties.batchSize()),
