@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.DataFormatException;
-import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -379,7 +378,9 @@ class ReferenceScannerPropertiesTest {
             if (pickle.length >= 2 && pickle[0] == '.' && pickle[1] == 'z') {
                 pickle = inflateCompletely(pickle);
             }
-            return new Input("line " + f.line() + " inflated, mutated " + m + ", .z", compress(apply(pickle, m)));
+            return new Input(
+                    "line " + f.line() + " inflated, mutated " + m + ", .z",
+                    ZodbRecordFixtures.compressed(apply(pickle, m)));
         });
     }
 
@@ -724,24 +725,6 @@ class ReferenceScannerPropertiesTest {
             v = v << 8 | (b[i] & 0xff);
         }
         return v;
-    }
-
-    private static byte[] compress(byte[] pickle) {
-        Deflater deflater = new Deflater();
-        try {
-            deflater.setInput(pickle);
-            deflater.finish();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            out.write('.');
-            out.write('z');
-            byte[] chunk = new byte[8192];
-            while (!deflater.finished()) {
-                out.write(chunk, 0, deflater.deflate(chunk));
-            }
-            return out.toByteArray();
-        } finally {
-            deflater.end();
-        }
     }
 
     private static byte[] concat(List<byte[]> parts) {

@@ -3,9 +3,7 @@ package io.github.relstoragepacker.pickle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.Deflater;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -89,7 +87,7 @@ class ReferenceScannerTest {
     @Test
     void inflatesZlibRecordsFirst() throws Exception {
         byte[] plain = bytes(MAPPING_CLASS + "\u0080\u0003C\u0008" + OID_2 + "h\u0000\u0086Q.");
-        byte[] compressed = zlib(plain);
+        byte[] compressed = ZodbRecordFixtures.compressed(plain);
 
         assertThat(scanner.scan(compressed).strong()).containsExactly(2);
         byte[] truncated = java.util.Arrays.copyOf(compressed, compressed.length - 3);
@@ -214,19 +212,5 @@ class ReferenceScannerTest {
 
     private static byte[] bytes(String latin1) {
         return latin1.getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    private static byte[] zlib(byte[] plain) {
-        Deflater deflater = new Deflater();
-        deflater.setInput(plain);
-        deflater.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write('.');
-        out.write('z');
-        byte[] buffer = new byte[256];
-        while (!deflater.finished()) {
-            out.write(buffer, 0, deflater.deflate(buffer));
-        }
-        return out.toByteArray();
     }
 }

@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.pickle;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -11,6 +12,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.zip.Deflater;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -45,6 +47,25 @@ final class ZodbRecordFixtures {
 
     static List<Fixture> readable() {
         return all().stream().filter(f -> !f.isError()).toList();
+    }
+
+    /** {@code b'.z' + zlib.compress(pickle)}: the zc.zlibstorage form of a record. */
+    static byte[] compressed(byte[] pickle) {
+        Deflater deflater = new Deflater();
+        try {
+            deflater.setInput(pickle);
+            deflater.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.write('.');
+            out.write('z');
+            byte[] chunk = new byte[8192];
+            while (!deflater.finished()) {
+                out.write(chunk, 0, deflater.deflate(chunk));
+            }
+            return out.toByteArray();
+        } finally {
+            deflater.end();
+        }
     }
 
     private static List<Fixture> load() {
