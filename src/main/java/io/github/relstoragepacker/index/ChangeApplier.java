@@ -22,6 +22,8 @@ import java.util.List;
  *       time).
  *   <li>An unreadable state keeps the object's last known references (its edges stay, so nothing it
  *       referenced looks unreferenced) and quarantines it; a readable one lifts the quarantine.
+ *   <li>Objects of {@code packer.unreachable} that gained a referrer or were rewritten leave it, with
+ *       everything they reach inside it ({@link #RESCUE}).
  * </ol>
  *
  * Applying the same state twice changes nothing, which is what lets a poll or a build be redone.
@@ -34,6 +36,17 @@ final class ChangeApplier {
         "CREATE TEMP TABLE IF NOT EXISTS packer_dropped (to_zoid bigint, from_zoid bigint) ON COMMIT DELETE ROWS",
         "CREATE TEMP TABLE IF NOT EXISTS packer_added (to_zoid bigint, from_zoid bigint) ON COMMIT DELETE ROWS",
     };
+
+    /**
+     * Objects of {@code packer.unreachable} that a change may have made reachable again: the targets of
+     * added references and the rewritten objects, with everything they reach inside the set.
+     */
+    static final String RESCUE = "WITH RECURSIVE rescued(zoid) AS ("
+            + " SELECT a.to_zoid FROM packer_added a JOIN packer.unreachable u ON u.zoid = a.to_zoid"
+            + " UNION SELECT c.zoid FROM packer_changed c JOIN packer.unreachable u ON u.zoid = c.zoid"
+            + " UNION SELECT t.to_zoid FROM rescued r JOIN packer.object o ON o.zoid = r.zoid"
+            + " CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid) JOIN packer.unreachable u ON u.zoid = t.to_zoid)"
+            + " DELETE FROM packer.unreachable WHERE zoid IN (SELECT zoid FROM rescued)";
 
     private static final String[] APPLY = {
         "INSERT INTO packer_dropped SELECT unnest(o.refs), o.zoid FROM packer.object o JOIN packer_changed c USING (zoid)"
@@ -57,6 +70,7 @@ final class ChangeApplier {
                 + " WHERE c.zoid <> 0 AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = c.zoid)"
                 + " ON CONFLICT (zoid) DO NOTHING",
         "DELETE FROM packer.quarantine q USING packer_changed c WHERE q.zoid = c.zoid",
+        RESCUE,
     };
 
     private final ClassRegistry classes;
@@ -96,6 +110,13 @@ final class ChangeApplier {
     private static void applyUnreadable(Connection c, List<ScannedObject> unreadable) throws SQLException {
         if (unreadable.isEmpty()) {
             return;
+        }
+        try (PreparedStatement rescue = c.prepareStatement("DELETE FROM packer.unreachable WHERE zoid = ?")) {
+            for (ScannedObject o : unreadable) {
+                rescue.setLong(1, o.zoid());
+                rescue.addBatch();
+            }
+            rescue.executeBatch();
         }
         try (PreparedStatement object = c.prepareStatement("INSERT INTO packer.object"
                         + " (zoid, tid, state_size, class_id, refs) VALUES (?, ?, ?, 0, NULL)"

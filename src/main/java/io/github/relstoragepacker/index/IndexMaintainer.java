@@ -7,24 +7,30 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps the index up to date, one scheduled step at a time: wait for a readable history-free
- * database, become the active instance (or stay a standby), migrate our schema, build the index if it
- * was never completed, then poll; every {@code reconcile-interval}, drop vanished objects.
+ * Keeps the index up to date, one step at a time: wait for a readable history-free database, become
+ * the active instance (or stay a standby), migrate our schema, build the index if it was never
+ * completed, then poll; every {@code reconcile-interval}, drop vanished objects.
  *
- * <p>Every step is idempotent and restartable: a failure is logged and the next tick starts over from
- * what the database says, never from what this process remembers.
+ * <p>Every step is idempotent and restartable: a failure is logged and the next step starts over from
+ * what the database says, never from what this process remembers. Steps are driven by one thread (the
+ * collection loop), which also runs the collector between them, so the index is never written by two
+ * transactions of this process at once.
+ *
+ * <p>For the collector, it also offers the index operations that must run inside a deletion's own
+ * transaction: {@link #catchUp} under RelStorage's commit lock, and {@link #forgetDeleted}.
  */
 @Component
-class IndexMaintainer {
+public class IndexMaintainer {
 
     private static final Logger log = LoggerFactory.getLogger(IndexMaintainer.class);
 
@@ -63,24 +69,81 @@ class IndexMaintainer {
                 .register(registry);
     }
 
-    @Scheduled(fixedDelayString = "${packer.index.poll-interval:200ms}")
-    void tick() {
+    /**
+     * One step: returns true when this instance is the active one and the index is ready and caught up
+     * as of this step; false otherwise (standby, database not readable, or the step failed, which is
+     * logged once per distinct failure).
+     */
+    public boolean maintain() {
         try {
-            step();
+            boolean ready = step();
             lastFailure = null;
+            return ready;
         } catch (Exception e) {
             String failure = String.valueOf(e.getMessage());
             if (!failure.equals(lastFailure)) {
                 log.error("Index maintenance failed, retrying at the next poll: {}", failure, e);
             }
             lastFailure = failure;
+            return false;
         }
     }
 
-    private void step() throws Exception {
+    /**
+     * Brings the index up to date inside {@code transaction}, which holds RelStorage's commit lock and
+     * is READ COMMITTED, after checking that this instance still holds the leader lock.
+     *
+     * @throws IndexBehindException when more than {@code maxRows} states are pending
+     */
+    public long catchUp(Connection transaction, int maxRows) throws Exception {
+        Steps s = requireSteps();
+        leader.requireHeld(transaction);
+        return s.poller.catchUpWithin(transaction, maxRows);
+    }
+
+    /**
+     * Removes from the index, inside the deleting transaction, the objects listed in the temporary
+     * table {@code packer_batch(zoid, tid, since_tid)}. Their references go with them; a target left
+     * without any referrer becomes unreferenced since its last referrer's {@code since_tid}: it became
+     * unreachable when that referrer did, so a deep tree is not delayed once per level.
+     */
+    public void forgetDeleted(Connection transaction) throws SQLException {
+        try (Statement st = transaction.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_dropped (to_zoid bigint, from_zoid bigint)"
+                    + " ON COMMIT DELETE ROWS");
+            st.execute("DELETE FROM packer_dropped");
+            st.execute("INSERT INTO packer_dropped SELECT unnest(o.refs), o.zoid FROM packer.object o"
+                    + " JOIN packer_batch b USING (zoid)");
+            st.execute("DELETE FROM packer.ref r USING packer_dropped d"
+                    + " WHERE r.to_zoid = d.to_zoid AND r.from_zoid = d.from_zoid");
+            for (String table : new String[] {"object", "unreferenced", "unreachable", "quarantine"}) {
+                st.execute("DELETE FROM packer." + table + " t USING packer_batch b WHERE t.zoid = b.zoid");
+            }
+            st.execute("INSERT INTO packer.unreferenced (zoid, since_tid)"
+                    + " SELECT d.to_zoid, max(b.since_tid) FROM packer_dropped d JOIN packer_batch b ON b.zoid = d.from_zoid"
+                    + " WHERE d.to_zoid <> 0 AND EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = d.to_zoid)"
+                    + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = d.to_zoid)"
+                    + " GROUP BY d.to_zoid ON CONFLICT (zoid) DO NOTHING");
+        }
+    }
+
+    /** Fails {@code transaction} unless this instance still holds the leader lock. */
+    public void requireLeader(Connection transaction) throws SQLException {
+        leader.requireHeld(transaction);
+    }
+
+    private Steps requireSteps() {
+        Steps s = steps;
+        if (s == null) {
+            throw new IllegalStateException("the index is not ready");
+        }
+        return s;
+    }
+
+    private boolean step() throws Exception {
         RelStorageDatabase db = target.current();
         if (db == null || !db.readable() || !leader.tryAcquire()) {
-            return;
+            return false;
         }
         Steps s = steps(db);
         try (Connection c = dataSource.getConnection()) {
@@ -103,6 +166,7 @@ class IndexMaintainer {
             nextReconcileNanos =
                     System.nanoTime() + properties.reconcileInterval().toNanos();
         }
+        return true;
     }
 
     private Steps steps(RelStorageDatabase db) {
@@ -118,8 +182,8 @@ class IndexMaintainer {
         return steps;
     }
 
-    /** Whether this instance holds the leader lock, as of its last tick. */
-    boolean active() {
+    /** Whether this instance holds the leader lock, as of its last step. */
+    public boolean active() {
         return leader.held();
     }
 

@@ -55,6 +55,30 @@ final class IndexPoller {
         }
     }
 
+    /**
+     * Applies, inside the caller's transaction, every state committed since the watermark. Meant for a
+     * transaction that holds RelStorage's commit lock: no commit can land meanwhile, and each statement
+     * of a READ COMMITTED transaction sees every commit before it, so afterwards the index is exact as
+     * of now. Refuses (throws) when more than {@code maxRows} states are pending, so the caller's lock
+     * is never held for a long catch-up: poll first, then take the lock.
+     */
+    long catchUpWithin(Connection transaction, int maxRows) throws Exception {
+        long watermark = IndexState.read(transaction).watermark();
+        List<ScannedObject> pending = new ArrayList<>();
+        long[] last = {watermark};
+        reader.readChangesSince(transaction, watermark, row -> {
+            if (pending.size() >= maxRows) {
+                throw new IndexBehindException(maxRows);
+            }
+            pending.add(ScannedObject.scan(scanner, row));
+            last[0] = Math.max(last[0], row.tid());
+        });
+        if (!pending.isEmpty()) {
+            applier.apply(transaction, pending, last[0]);
+        }
+        return pending.size();
+    }
+
     /** Accumulates rows and applies them a chunk at a time, tracking the highest complete tid. */
     private final class Chunker {
         private final Connection write;

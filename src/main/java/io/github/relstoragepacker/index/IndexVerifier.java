@@ -55,6 +55,12 @@ final class IndexVerifier {
                     + " OR EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = u.zoid)"
                     + " OR NOT EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = u.zoid)"
         },
+        {
+            "unreachable object referenced from outside the unreachable set",
+            "SELECT r.to_zoid, r.from_zoid FROM packer.ref r JOIN packer.unreachable u ON u.zoid = r.to_zoid"
+                    + " WHERE NOT EXISTS (SELECT 1 FROM packer.unreachable v WHERE v.zoid = r.from_zoid)"
+                    + " UNION ALL SELECT zoid, 0 FROM packer.unreachable WHERE zoid = 0"
+        },
     };
 
     private final DataSource dataSource;

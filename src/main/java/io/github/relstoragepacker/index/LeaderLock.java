@@ -1,16 +1,14 @@
 package io.github.relstoragepacker.index;
 
-import com.zaxxer.hikari.HikariDataSource;
+import io.github.relstoragepacker.relstorage.DedicatedSessions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Properties;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 /**
  * Makes one instance the active one: a session-level advisory lock on {@value #KEY}, the negative of
@@ -42,21 +40,7 @@ final class LeaderLock implements AutoCloseable {
 
     /** A lock whose session is opened with the settings of {@code dataSource}, but outside its pool. */
     static LeaderLock over(DataSource dataSource) {
-        if (dataSource instanceof HikariDataSource hikari) {
-            SimpleDriverDataSource direct =
-                    new SimpleDriverDataSource(new org.postgresql.Driver(), hikari.getJdbcUrl());
-            Properties props = new Properties();
-            props.putAll(hikari.getDataSourceProperties());
-            if (hikari.getUsername() != null) {
-                props.setProperty("user", hikari.getUsername());
-            }
-            if (hikari.getPassword() != null) {
-                props.setProperty("password", hikari.getPassword());
-            }
-            direct.setConnectionProperties(props);
-            return new LeaderLock(direct);
-        }
-        return new LeaderLock(dataSource);
+        return new LeaderLock(DedicatedSessions.of(dataSource));
     }
 
     /** Whether this instance is (or has just become) the active one. */

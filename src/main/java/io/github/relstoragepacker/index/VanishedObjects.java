@@ -38,6 +38,7 @@ final class VanishedObjects {
                 st.execute("DELETE FROM packer.object o USING packer_gone g WHERE o.zoid = g.zoid");
                 st.execute("DELETE FROM packer.unreferenced u USING packer_gone g WHERE u.zoid = g.zoid");
                 st.execute("DELETE FROM packer.quarantine q USING packer_gone g WHERE q.zoid = g.zoid");
+                st.execute("DELETE FROM packer.unreachable u USING packer_gone g WHERE u.zoid = g.zoid");
                 st.execute("INSERT INTO packer.unreferenced (zoid, since_tid)"
                         + " SELECT DISTINCT t.to_zoid, p.watermark FROM packer_gone g, unnest(g.refs) AS t(to_zoid),"
                         + " packer.progress p WHERE t.to_zoid <> 0"

@@ -2,6 +2,7 @@ package io.github.relstoragepacker.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.relstoragepacker.testsupport.ObjectGraph;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;

@@ -3,6 +3,7 @@ package io.github.relstoragepacker.index;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.relstoragepacker.testsupport.ObjectGraph;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;

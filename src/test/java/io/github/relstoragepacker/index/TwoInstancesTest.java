@@ -3,6 +3,7 @@ package io.github.relstoragepacker.index;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relstoragepacker.PackerApplication;
+import io.github.relstoragepacker.testsupport.ObjectGraph;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.time.Duration;

@@ -24,13 +24,28 @@ import org.springframework.jdbc.datasource.SimpleDriverDataSource;
  */
 public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
 
+    private final RelStorageSchema schema;
     private String name;
+
+    /** An empty database. */
+    public TestDatabase() {
+        this(null);
+    }
+
+    /** A database with RelStorage's schema of {@code schema} installed. */
+    public TestDatabase(RelStorageSchema schema) {
+        this.schema = schema;
+    }
+
     private String url;
     private Properties credentials;
 
     @Override
     public void beforeAll(ExtensionContext context) throws SQLException {
         create(context.getRequiredTestClass().getSimpleName());
+        if (schema != null) {
+            install(schema);
+        }
     }
 
     @Override

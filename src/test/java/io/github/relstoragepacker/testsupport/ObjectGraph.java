@@ -1,7 +1,5 @@
-package io.github.relstoragepacker.index;
+package io.github.relstoragepacker.testsupport;
 
-import io.github.relstoragepacker.testsupport.RelStorageWriter;
-import io.github.relstoragepacker.testsupport.ZodbRecords;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,17 +14,17 @@ import java.util.Random;
  * Plone does: create objects under others, add and drop references, move objects, create objects that
  * nothing references yet.
  */
-final class ObjectGraph {
+public final class ObjectGraph {
 
-    final Map<Long, List<Long>> children = new HashMap<>();
+    public final Map<Long, List<Long>> children = new HashMap<>();
     private final RelStorageWriter writer;
 
-    ObjectGraph(RelStorageWriter writer) {
+    public ObjectGraph(RelStorageWriter writer) {
         this.writer = writer;
     }
 
     /** Commits new contents for the given objects in one transaction and returns its tid. */
-    long commit(Map<Long, List<Long>> changes) throws SQLException {
+    public long commit(Map<Long, List<Long>> changes) throws SQLException {
         Map<Long, byte[]> states = new LinkedHashMap<>();
         changes.forEach((zoid, refs) -> states.put(zoid, record(refs)));
         long tid = writer.commit(states);
@@ -34,16 +32,16 @@ final class ObjectGraph {
         return tid;
     }
 
-    long commit(long zoid, List<Long> refs) throws SQLException {
+    public long commit(long zoid, List<Long> refs) throws SQLException {
         return commit(Map.of(zoid, refs));
     }
 
-    long newOid() throws SQLException {
+    public long newOid() throws SQLException {
         return writer.newOid();
     }
 
     /** One random transaction touching up to a few objects. */
-    long mutate(Random random) throws SQLException {
+    public long mutate(Random random) throws SQLException {
         Map<Long, List<Long>> changes = new LinkedHashMap<>();
         List<Long> existing = new ArrayList<>(children.keySet());
         int operations = 1 + random.nextInt(3);
@@ -69,7 +67,7 @@ final class ObjectGraph {
         return commit(changes);
     }
 
-    static byte[] record(List<Long> refs) {
+    public static byte[] record(List<Long> refs) {
         ZodbRecords.Mapping mapping = ZodbRecords.mapping();
         for (int i = 0; i < refs.size(); i++) {
             mapping.strong("k" + i, refs.get(i));

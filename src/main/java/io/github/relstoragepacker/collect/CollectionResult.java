@@ -1,0 +1,93 @@
+package io.github.relstoragepacker.collect;
+
+import java.util.Map;
+
+/**
+ * What a collection run did, or why it did nothing.
+ *
+ * @param kind drain or cycles
+ * @param outcome how the run ended
+ * @param objects objects deleted (or, for a dry run, that would be)
+ * @param bytes their state bytes
+ * @param largeObjects blob large objects unlinked with them
+ * @param classes for a dry run, objects per class that would go
+ * @param message for a run that did not complete, why, and what to do
+ */
+public record CollectionResult(
+        CollectionKind kind,
+        Outcome outcome,
+        long objects,
+        long bytes,
+        long largeObjects,
+        Map<String, Long> classes,
+        String message) {
+
+    /** How a run ended. */
+    public enum Outcome {
+        COMPLETED,
+        DRY_RUN,
+        PACK_LOCK_BUSY,
+        ON_HOLD,
+        FENCE_BUSY,
+        REFUSED
+    }
+
+    static CollectionResult refused(CollectionKind kind, String why) {
+        return new CollectionResult(kind, Outcome.REFUSED, 0, 0, 0, Map.of(), why);
+    }
+
+    static CollectionResult onHold(CollectionKind kind, String why) {
+        return new CollectionResult(kind, Outcome.ON_HOLD, 0, 0, 0, Map.of(), why);
+    }
+
+    static CollectionResult packLockBusy(CollectionKind kind, long key) {
+        return new CollectionResult(
+                kind,
+                Outcome.PACK_LOCK_BUSY,
+                0,
+                0,
+                0,
+                Map.of(),
+                "RelStorage's pack lock (advisory key " + key + ") is held by another session: zodbpack or another"
+                        + " packer is running. Try again when it has finished.");
+    }
+
+    static CollectionResult dryRun(CollectionKind kind, long objects, long bytes, Map<String, Long> classes) {
+        return new CollectionResult(kind, Outcome.DRY_RUN, objects, bytes, 0, Map.copyOf(classes), "");
+    }
+
+    static Builder builder(CollectionKind kind) {
+        return new Builder(kind);
+    }
+
+    /** Sums the batches of a run. */
+    static final class Builder {
+        private final CollectionKind kind;
+        private Outcome outcome = Outcome.COMPLETED;
+        private long objects;
+        private long bytes;
+        private long largeObjects;
+
+        private Builder(CollectionKind kind) {
+            this.kind = kind;
+        }
+
+        void add(long deleted, long stateBytes, long unlinked) {
+            objects += deleted;
+            bytes += stateBytes;
+            largeObjects += unlinked;
+        }
+
+        Builder outcome(Outcome value) {
+            outcome = value;
+            return this;
+        }
+
+        CollectionResult build() {
+            String message = outcome == Outcome.FENCE_BUSY
+                    ? "Plone kept RelStorage's commit lock busy; the rest waits for the next run."
+                    : "";
+            return new CollectionResult(kind, outcome, objects, bytes, largeObjects, Map.of(), message);
+        }
+    }
+}

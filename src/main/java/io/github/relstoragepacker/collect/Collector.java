@@ -1,0 +1,305 @@
+package io.github.relstoragepacker.collect;
+
+import io.github.relstoragepacker.index.IndexBehindException;
+import io.github.relstoragepacker.index.IndexMaintainer;
+import io.github.relstoragepacker.relstorage.DedicatedSessions;
+import io.github.relstoragepacker.relstorage.LockGeneration;
+import io.github.relstoragepacker.relstorage.RelStorageDatabase;
+import io.github.relstoragepacker.relstorage.Tids;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes garbage from {@code object_state} in short batches while Plone commits.
+ *
+ * <p>Two kinds of run share one deletion step:
+ *
+ * <ul>
+ *   <li><b>Drain</b>: objects without any strong referrer ({@code packer.unreferenced}), unreachable for
+ *       longer than the grace period. Deleting one can leave its targets without referrer; they inherit
+ *       its time and follow in the next batches.
+ *   <li><b>Cycles</b>: a mark from the root fills {@code packer.unreachable}, which the poller keeps
+ *       closed under incoming references. The candidates are its members unreachable for longer than the
+ *       grace period, minus everything a younger member reaches (a re-link of the younger member within
+ *       its grace would need them). The candidate set is closed under incoming references, so any batch
+ *       of it is unreachable.
+ * </ul>
+ *
+ * <p>One deletion batch, in one READ COMMITTED transaction (the <b>fence</b>):
+ *
+ * <ol>
+ *   <li>take RelStorage's commit lock with its non-blocking form ({@link CommitFence}); no Plone commit
+ *       can land until this transaction ends;
+ *   <li>catch the index up with every commit (at most a few, since the loop polled just before), and
+ *       check that this instance still leads and that no object is quarantined;
+ *   <li>take the batch from the candidates as the index now says (still unreferenced or still
+ *       unreachable, old enough), skipping any object a voting Plone transaction holds (its advisory
+ *       object lock in 3.5+, its row lock before): never wait for a lock while holding the fence;
+ *   <li>delete with {@code (zoid, tid)} as read under the fence; any difference rolls the batch back;
+ *   <li>remove the objects from the index, record blob directories in the outbox, commit.
+ * </ol>
+ *
+ * RelStorage's pack lock is held for the whole run, before the commit lock, as RelStorage orders them.
+ * The batch size adapts so that the fence is held at most {@code maxFenceHold}.
+ */
+final class Collector {
+
+    private static final Logger log = LoggerFactory.getLogger(Collector.class);
+    private static final int MAX_CATCH_UP = 20_000;
+    private static final int MIN_BATCH = 20;
+    private static final int MAX_BATCH = 20_000;
+
+    private final DataSource dataSource;
+    private final DataSource dedicated;
+    private final IndexMaintainer index;
+    private final CollectorProperties properties;
+    private final CollectorMetrics metrics;
+    private final Clock clock;
+    private int batchSize = 500;
+    private Runnable afterMark = () -> {};
+
+    Collector(
+            DataSource dataSource,
+            IndexMaintainer index,
+            CollectorProperties properties,
+            CollectorMetrics metrics,
+            Clock clock) {
+        this.dataSource = dataSource;
+        this.dedicated = DedicatedSessions.of(dataSource);
+        this.index = index;
+        this.properties = properties;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** Runs one collection of {@code kind} with {@code grace}; the index must be ready and led by us. */
+    CollectionResult run(CollectionKind kind, Duration grace, boolean dryRun, RelStorageDatabase db) throws Exception {
+        long cutoff = Tids.toTid(clock.instant().minus(grace));
+        LockGeneration generation = db.generation();
+        if (generation == null || !db.collectProblems().isEmpty()) {
+            return CollectionResult.refused(kind, String.join(" ", db.collectProblems()));
+        }
+        try (Connection c = dataSource.getConnection()) {
+            String hold = holdReason(c);
+            if (hold != null) {
+                metrics.hold();
+                log.warn("Collection on hold: {}", hold);
+                return CollectionResult.onHold(kind, hold);
+            }
+            if (kind == CollectionKind.CYCLES || dryRun) {
+                ReachabilityMark.Result mark = new ReachabilityMark(index).run(c);
+                log.info(
+                        "Mark: {} of {} objects reachable, {} unreachable",
+                        mark.reachable(),
+                        mark.objects(),
+                        mark.unreachable());
+                afterMark.run();
+                prepareCandidates(c, cutoff);
+            }
+            if (dryRun) {
+                return dryRun(c, kind);
+            }
+            try (PackLock pack = PackLock.tryAcquire(dedicated, generation)) {
+                if (pack == null) {
+                    return CollectionResult.packLockBusy(kind, generation.packLockKey());
+                }
+                return deleteInBatches(c, kind, cutoff, new CommitFence(generation), generation);
+            }
+        }
+    }
+
+    private static String holdReason(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT count(*), min(zoid) FROM packer.quarantine WHERE accepted_at IS NULL")) {
+            rs.next();
+            long count = rs.getLong(1);
+            return count == 0
+                    ? null
+                    : count + " object(s) cannot be read (first: zoid " + rs.getLong(2) + "); their references are"
+                            + " unknown. Fix the object or accept the risk for it; see packer.quarantine.";
+        }
+    }
+
+    /** Candidates of a cycle run: old enough, and not reached by a younger unreachable object. */
+    private static void prepareCandidates(Connection c, long cutoff) throws SQLException {
+        c.setAutoCommit(true);
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_candidate (zoid bigint PRIMARY KEY)");
+            st.execute("TRUNCATE packer_candidate");
+        }
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO packer_candidate"
+                + " WITH RECURSIVE tainted(zoid) AS ("
+                + " SELECT zoid FROM packer.unreachable WHERE since_tid > ?"
+                + " UNION SELECT t.to_zoid FROM tainted x JOIN packer.object o ON o.zoid = x.zoid"
+                + " CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid) JOIN packer.unreachable u ON u.zoid = t.to_zoid)"
+                + " SELECT u.zoid FROM packer.unreachable u WHERE u.since_tid <= ? AND u.zoid <> 0"
+                + " AND NOT EXISTS (SELECT 1 FROM tainted t WHERE t.zoid = u.zoid)")) {
+            st.setLong(1, cutoff);
+            st.setLong(2, cutoff);
+            st.executeUpdate();
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("ANALYZE packer_candidate");
+        }
+    }
+
+    private static CollectionResult dryRun(Connection c, CollectionKind kind) throws SQLException {
+        Map<String, Long> classes = new LinkedHashMap<>();
+        long objects = 0;
+        long bytes = 0;
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT k.name, count(*), sum(o.state_size)"
+                        + " FROM packer_candidate pc JOIN packer.object o USING (zoid) JOIN packer.class k ON k.id = o.class_id"
+                        + " GROUP BY k.name ORDER BY count(*) DESC, k.name")) {
+            while (rs.next()) {
+                classes.put(rs.getString(1).isEmpty() ? "(unknown)" : rs.getString(1), rs.getLong(2));
+                objects += rs.getLong(2);
+                bytes += rs.getLong(3);
+            }
+        }
+        return CollectionResult.dryRun(kind, objects, bytes, classes);
+    }
+
+    private CollectionResult deleteInBatches(
+            Connection c, CollectionKind kind, long cutoff, CommitFence fence, LockGeneration generation)
+            throws Exception {
+        CollectionResult.Builder result = CollectionResult.builder(kind);
+        c.setAutoCommit(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_batch (zoid bigint PRIMARY KEY, tid bigint NOT NULL,"
+                    + " since_tid bigint NOT NULL, state_size bigint NOT NULL, chunks bigint NOT NULL DEFAULT 0)"
+                    + " ON COMMIT DELETE ROWS");
+            c.commit();
+        }
+        while (true) {
+            long waitStart = System.nanoTime();
+            int busy = fence.acquire(c, properties.maxFenceWait());
+            metrics.fenceWait(System.nanoTime() - waitStart, busy);
+            if (busy < 0) {
+                c.rollback();
+                return result.outcome(CollectionResult.Outcome.FENCE_BUSY).build();
+            }
+            long held = System.nanoTime();
+            Batch batch;
+            try {
+                batch = deleteOneBatch(c, kind, cutoff, generation);
+                c.commit();
+            } catch (IndexBehindException e) {
+                c.rollback();
+                index.maintain();
+                continue;
+            } catch (Exception e) {
+                c.rollback();
+                throw e;
+            }
+            long holdNanos = System.nanoTime() - held;
+            metrics.fenceHold(holdNanos);
+            adapt(holdNanos);
+            if (batch.deleted() == 0) {
+                return result.outcome(CollectionResult.Outcome.COMPLETED).build();
+            }
+            result.add(batch.deleted(), batch.bytes(), batch.largeObjects());
+            metrics.deleted(batch.deleted(), batch.bytes(), batch.largeObjects());
+        }
+    }
+
+    private record Batch(long deleted, long bytes, long largeObjects) {}
+
+    private Batch deleteOneBatch(Connection c, CollectionKind kind, long cutoff, LockGeneration generation)
+            throws Exception {
+        index.catchUp(c, MAX_CATCH_UP);
+        String hold = holdReason(c);
+        if (hold != null) {
+            throw new IllegalStateException("collection on hold: " + hold);
+        }
+        try (PreparedStatement st = c.prepareStatement(
+                kind == CollectionKind.DRAIN
+                        ? "INSERT INTO packer_batch (zoid, tid, since_tid, state_size)"
+                                + " SELECT u.zoid, o.tid, u.since_tid, o.state_size FROM packer.unreferenced u"
+                                + " JOIN packer.object o USING (zoid) WHERE u.since_tid <= ? AND u.zoid <> 0"
+                                + " ORDER BY u.zoid LIMIT ?"
+                        : "INSERT INTO packer_batch (zoid, tid, since_tid, state_size)"
+                                + " SELECT u.zoid, o.tid, u.since_tid, o.state_size FROM packer_candidate pc"
+                                + " JOIN packer.unreachable u USING (zoid) JOIN packer.object o USING (zoid)"
+                                + " WHERE u.since_tid <= ? AND u.zoid <> 0 ORDER BY u.zoid LIMIT ?")) {
+            st.setLong(1, cutoff);
+            st.setInt(2, batchSize);
+            st.executeUpdate();
+        }
+        try (Statement st = c.createStatement()) {
+            if (kind == CollectionKind.CYCLES) {
+                // what was taken leaves the run's candidates, deleted or skipped: each is tried once a run
+                st.execute("DELETE FROM packer_candidate pc USING packer_batch b WHERE pc.zoid = b.zoid");
+            }
+            if (generation == LockGeneration.ADVISORY_LOCK) {
+                st.execute("DELETE FROM packer_batch WHERE NOT pg_try_advisory_xact_lock(zoid)");
+            }
+            st.execute("WITH locked AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
+                    + " FOR UPDATE OF s SKIP LOCKED)"
+                    + " DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.zoid = b.zoid)");
+            st.execute("UPDATE packer_batch b SET chunks = c.n FROM (SELECT zoid, count(*) AS n FROM blob_chunk"
+                    + " WHERE zoid IN (SELECT zoid FROM packer_batch) GROUP BY zoid) c WHERE c.zoid = b.zoid");
+        }
+        try (PreparedStatement st = c.prepareStatement("DELETE FROM packer_batch WHERE zoid IN (SELECT zoid FROM"
+                + " (SELECT zoid, sum(chunks) OVER (ORDER BY zoid) AS total FROM packer_batch) t WHERE t.total > ?)"
+                + " AND zoid > (SELECT min(zoid) FROM packer_batch)")) {
+            st.setLong(1, properties.maxLargeObjectsPerTransaction());
+            st.executeUpdate();
+        }
+        long expected;
+        long bytes;
+        long chunks;
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT count(*), COALESCE(sum(state_size), 0), COALESCE(sum(chunks), 0) FROM packer_batch")) {
+            rs.next();
+            expected = rs.getLong(1);
+            bytes = rs.getLong(2);
+            chunks = rs.getLong(3);
+        }
+        if (expected == 0) {
+            return new Batch(0, 0, 0);
+        }
+        try (Statement st = c.createStatement()) {
+            int deleted = st.executeUpdate(
+                    "DELETE FROM object_state s USING packer_batch b WHERE s.zoid = b.zoid AND s.tid = b.tid");
+            if (deleted != expected) {
+                throw new IllegalStateException("deleted " + deleted + " objects where " + expected
+                        + " were verified under the commit lock; the batch is rolled back");
+            }
+            if (properties.blobDirectory() != null) {
+                st.execute(
+                        "INSERT INTO packer.blob_outbox (zoid) SELECT zoid FROM packer_batch ON CONFLICT DO NOTHING");
+            }
+        }
+        index.forgetDeleted(c);
+        return new Batch(expected, bytes, chunks);
+    }
+
+    /** Test seam: runs between the mark and the choice of candidates, to commit "during the analysis". */
+    void afterMark(Runnable hook) {
+        afterMark = hook;
+    }
+
+    /** Multiplicative increase while well under the hold limit, halving above it. */
+    private void adapt(long holdNanos) {
+        long limit = properties.maxFenceHold().toNanos();
+        if (holdNanos > limit) {
+            batchSize = Math.max(MIN_BATCH, batchSize / 2);
+        } else if (holdNanos < limit / 2) {
+            batchSize = Math.min(MAX_BATCH, batchSize + batchSize / 2);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.github.relstoragepacker.collect;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import org.springframework.stereotype.Component;
+
+/** The collector's meters: what was deleted, and what the fence cost Plone. */
+@Component
+class CollectorMetrics {
+
+    private final Counter objects;
+    private final Counter bytes;
+    private final Counter largeObjects;
+    private final Counter busy;
+    private final Counter holds;
+    private final Timer fenceHold;
+    private final Timer fenceWait;
+
+    CollectorMetrics(MeterRegistry registry) {
+        objects = Counter.builder("packer.collector.deleted.objects")
+                .description("Objects deleted from object_state")
+                .baseUnit("objects")
+                .register(registry);
+        bytes = Counter.builder("packer.collector.deleted.bytes")
+                .description("State bytes of the deleted objects")
+                .baseUnit("bytes")
+                .register(registry);
+        largeObjects = Counter.builder("packer.collector.deleted.large.objects")
+                .description("Blob large objects unlinked with the deleted objects")
+                .baseUnit("objects")
+                .register(registry);
+        busy = Counter.builder("packer.collector.fence.busy")
+                .description("Attempts to take RelStorage's commit lock that found it busy and backed off")
+                .register(registry);
+        holds = Counter.builder("packer.collector.holds")
+                .description("Collection runs refused because some object's references are unknown (quarantine)")
+                .register(registry);
+        fenceHold = Timer.builder("packer.collector.fence.hold")
+                .description("Time RelStorage's commit lock was held by one deletion batch")
+                .publishPercentileHistogram()
+                .register(registry);
+        fenceWait = Timer.builder("packer.collector.fence.wait")
+                .description("Time spent waiting for RelStorage's commit lock before a batch")
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
+    void deleted(long count, long stateBytes, long unlinked) {
+        objects.increment(count);
+        bytes.increment(stateBytes);
+        largeObjects.increment(unlinked);
+    }
+
+    void fenceHold(long nanos) {
+        fenceHold.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void fenceWait(long nanos, int busyAttempts) {
+        fenceWait.record(nanos, TimeUnit.NANOSECONDS);
+        if (busyAttempts > 0) {
+            busy.increment(busyAttempts);
+        }
+    }
+
+    void hold() {
+        holds.increment();
+    }
+}

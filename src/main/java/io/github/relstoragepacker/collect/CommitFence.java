@@ -1,0 +1,95 @@
+package io.github.relstoragepacker.collect;
+
+import io.github.relstoragepacker.relstorage.LockGeneration;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Takes RelStorage's commit lock of one generation inside the caller's transaction, only ever with a
+ * non-blocking form, retried with a jittered exponential back-off: Plone commits never queue behind
+ * us, we queue behind them (facts §2). The lock is released by the transaction's end.
+ *
+ * <ul>
+ *   <li>3.5.0a4 and later: {@code pg_try_advisory_xact_lock(-1)}, then also the row lock below, which
+ *       RelStorage's {@code restore()} path (zodbconvert into a live database) still takes;
+ *   <li>3.0 to 3.5.0a3: {@code SELECT tid FROM commit_row_lock FOR UPDATE SKIP LOCKED};
+ *   <li>1.x/2.x: {@code LOCK TABLE commit_lock IN EXCLUSIVE MODE NOWAIT}.
+ * </ul>
+ */
+final class CommitFence {
+
+    private static final long FIRST_BACKOFF_NANOS = Duration.ofMillis(2).toNanos();
+    private static final long MAX_BACKOFF_NANOS = Duration.ofMillis(200).toNanos();
+
+    private final LockGeneration generation;
+
+    CommitFence(LockGeneration generation) {
+        this.generation = generation;
+    }
+
+    /**
+     * Tries until {@code maxWait} has passed; returns the number of busy attempts before success, or -1
+     * when the lock could not be had. The transaction must be open (autocommit off) and, after a
+     * failed NOWAIT attempt of the 1.x/2.x form, is rolled back to retry.
+     */
+    int acquire(Connection transaction, Duration maxWait) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        long backoff = FIRST_BACKOFF_NANOS;
+        for (int busy = 0; ; busy++) {
+            if (tryOnce(transaction)) {
+                return busy;
+            }
+            if (System.nanoTime() + backoff > deadline) {
+                return -1;
+            }
+            long sleep = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
+        }
+    }
+
+    private static boolean rowLock(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT tid FROM commit_row_lock FOR UPDATE SKIP LOCKED")) {
+            return rs.next();
+        }
+    }
+
+    private boolean tryOnce(Connection transaction) throws SQLException {
+        try (Statement st = transaction.createStatement()) {
+            switch (generation) {
+                case ADVISORY_LOCK -> {
+                    boolean locked;
+                    try (ResultSet rs = st.executeQuery("SELECT pg_try_advisory_xact_lock(-1)")) {
+                        rs.next();
+                        locked = rs.getBoolean(1) && rowLock(st);
+                    }
+                    if (!locked) {
+                        // an advisory transaction lock is only released by the transaction's end
+                        transaction.rollback();
+                    }
+                    return locked;
+                }
+                case ROW_LOCK -> {
+                    return rowLock(st);
+                }
+                case TABLE_LOCK -> {
+                    try {
+                        st.execute("LOCK TABLE commit_lock IN EXCLUSIVE MODE NOWAIT");
+                        return true;
+                    } catch (SQLException e) {
+                        if (!"55P03".equals(e.getSQLState())) {
+                            throw e;
+                        }
+                        transaction.rollback();
+                        return false;
+                    }
+                }
+                default -> throw new IllegalStateException("unknown generation " + generation);
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.github.relstoragepacker.collect;
+
+import io.github.relstoragepacker.index.IndexMaintainer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.BitSet;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * Marks every indexed object reachable from the root (zoid 0) over the index's strong references and
+ * records the rest in {@code packer.unreachable}.
+ *
+ * <p>Memory: the sorted zoids (8 bytes per object), a mark bit per object and the current frontier (at
+ * most 4 bytes per object), so under 13 bytes per object; the references themselves stay in the
+ * database and are read for one frontier at a time.
+ *
+ * <p>The index must not change during the mark (the caller runs it between polls, on the thread that
+ * polls). An object already in {@code packer.unreachable} keeps its time: it has been unreachable ever
+ * since, because every change that could have made it reachable removed it from the set (see
+ * {@code ChangeApplier.RESCUE}). A new member is unreachable at least since the watermark, or since the
+ * exact time the index knows for an unreferenced object.
+ */
+final class ReachabilityMark {
+
+    /** What a mark found. */
+    record Result(long objects, long reachable, long unreachable, long watermark) {}
+
+    private static final int CHUNK = 10_000;
+
+    private final IndexMaintainer index;
+
+    ReachabilityMark(IndexMaintainer index) {
+        this.index = index;
+    }
+
+    Result run(Connection c) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            long watermark = single(c, "SELECT watermark FROM packer.progress");
+            long[] zoids = loadZoids(c);
+            BitSet marked = mark(c, zoids);
+            long unreachable = record(c, zoids, marked, watermark);
+            c.commit();
+            return new Result(zoids.length, marked.cardinality(), unreachable, watermark);
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        }
+    }
+
+    private static long[] loadZoids(Connection c) throws SQLException {
+        long[] zoids = new long[(int) single(c, "SELECT count(*) FROM packer.object")];
+        int n = 0;
+        try (PreparedStatement st = c.prepareStatement("SELECT zoid FROM packer.object ORDER BY zoid")) {
+            st.setFetchSize(50_000);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next() && n < zoids.length) {
+                    zoids[n++] = rs.getLong(1);
+                }
+            }
+        }
+        return n == zoids.length ? zoids : Arrays.copyOf(zoids, n);
+    }
+
+    /** Breadth-first from the root, one frontier at a time, reading the frontier's references in chunks. */
+    private static BitSet mark(Connection c, long[] zoids) throws SQLException {
+        BitSet marked = new BitSet(zoids.length);
+        int root = Arrays.binarySearch(zoids, 0L);
+        if (root < 0) {
+            // Without the root everything would look unreachable: never mark then.
+            throw new IllegalStateException("the root object (zoid 0) is not in the index; refusing to mark");
+        }
+        marked.set(root);
+        int[] frontier = {root};
+        int frontierSize = 1;
+        try (PreparedStatement st = c.prepareStatement("SELECT unnest(refs) FROM packer.object WHERE zoid = ANY (?)")) {
+            while (frontierSize > 0) {
+                int[] next = new int[Math.min(zoids.length, Math.max(16, frontierSize * 2))];
+                int nextSize = 0;
+                for (int from = 0; from < frontierSize; from += CHUNK) {
+                    int to = Math.min(frontierSize, from + CHUNK);
+                    Long[] chunk = new Long[to - from];
+                    for (int i = from; i < to; i++) {
+                        chunk[i - from] = zoids[frontier[i]];
+                    }
+                    Array array = c.createArrayOf("bigint", chunk);
+                    st.setArray(1, array);
+                    try (ResultSet rs = st.executeQuery()) {
+                        while (rs.next()) {
+                            int target = Arrays.binarySearch(zoids, rs.getLong(1));
+                            if (target >= 0 && !marked.get(target)) {
+                                marked.set(target);
+                                if (nextSize == next.length) {
+                                    next = Arrays.copyOf(next, Math.min(zoids.length, next.length * 2));
+                                }
+                                next[nextSize++] = target;
+                            }
+                        }
+                    }
+                    array.free();
+                }
+                frontier = next;
+                frontierSize = nextSize;
+            }
+        }
+        return marked;
+    }
+
+    private long record(Connection c, long[] zoids, BitSet marked, long watermark) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_mark (zoid bigint) ON COMMIT DELETE ROWS");
+            st.execute("DELETE FROM packer_mark");
+        }
+        CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY packer_mark (zoid) FROM STDIN");
+        StringBuilder buffer = new StringBuilder(1 << 16);
+        long unreachable = 0;
+        for (int i = marked.nextClearBit(0); i < zoids.length; i = marked.nextClearBit(i + 1)) {
+            buffer.append(zoids[i]).append('\n');
+            unreachable++;
+            if (buffer.length() > 60_000) {
+                byte[] bytes = buffer.toString().getBytes(StandardCharsets.US_ASCII);
+                copy.writeToCopy(bytes, 0, bytes.length);
+                buffer.setLength(0);
+            }
+        }
+        byte[] bytes = buffer.toString().getBytes(StandardCharsets.US_ASCII);
+        copy.writeToCopy(bytes, 0, bytes.length);
+        copy.endCopy();
+        index.requireLeader(c);
+        try (Statement st = c.createStatement()) {
+            st.execute("ANALYZE packer_mark");
+            st.execute(
+                    "DELETE FROM packer.unreachable u WHERE NOT EXISTS (SELECT 1 FROM packer_mark m WHERE m.zoid = u.zoid)");
+        }
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO packer.unreachable (zoid, since_tid)"
+                + " SELECT m.zoid, COALESCE(r.since_tid, ?) FROM packer_mark m LEFT JOIN packer.unreferenced r USING (zoid)"
+                + " ON CONFLICT (zoid) DO NOTHING")) {
+            st.setLong(1, watermark);
+            st.executeUpdate();
+        }
+        return unreachable;
+    }
+
+    private static long single(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

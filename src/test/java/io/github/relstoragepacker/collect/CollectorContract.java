@@ -1,0 +1,322 @@
+package io.github.relstoragepacker.collect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.relstoragepacker.collect.CollectionResult.Outcome;
+import io.github.relstoragepacker.pickle.ReferenceScanner;
+import io.github.relstoragepacker.testsupport.ObjectGraph;
+import io.github.relstoragepacker.testsupport.RelStorageSchema;
+import io.github.relstoragepacker.testsupport.RelStorageWriter;
+import io.github.relstoragepacker.testsupport.TestDatabase;
+import io.github.relstoragepacker.testsupport.ZodbRecords;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+
+/**
+ * The collector's behaviour, held by this one class and run against every RelStorage lock generation
+ * by a small subclass each: the pack scenarios of RelStorage's and ZODB's own test suites (facts §8).
+ * Every test ends by checking, from {@code object_state} alone, that no reachable object references
+ * a missing one.
+ */
+abstract class CollectorContract {
+
+    @Autowired
+    CollectionLoop loop;
+
+    abstract TestDatabase db();
+
+    abstract RelStorageSchema schema();
+
+    /** The properties every generation's context starts with: continuous collection off, fast polls. */
+    static void register(DynamicPropertyRegistry registry, TestDatabase db) {
+        registry.add("spring.datasource.url", db::jdbcUrl);
+        registry.add("spring.datasource.username", db::username);
+        registry.add("spring.datasource.password", db::password);
+        registry.add("packer.collector.enabled", () -> "false");
+        registry.add("packer.index.poll-interval", () -> "50ms");
+    }
+
+    private ObjectGraph graph;
+    private RelStorageWriter writer;
+
+    ObjectGraph graph() throws Exception {
+        if (graph == null) {
+            writer = new RelStorageWriter(db().dataSource(), schema().generation());
+            graph = new ObjectGraph(writer);
+            List<Long> rootChildren = new JdbcTemplate(db().dataSource())
+                    .queryForList("SELECT zoid FROM object_state WHERE zoid = 0", Long.class);
+            if (rootChildren.isEmpty()) {
+                graph.commit(0, List.of());
+            }
+        }
+        return graph;
+    }
+
+    /** Commits {@code objects}, and the root with {@code linked} added to its children. */
+    long commitLinked(Map<Long, List<Long>> objects, long... linked) throws Exception {
+        ObjectGraph g = graph();
+        Map<Long, List<Long>> changes = new LinkedHashMap<>(objects);
+        List<Long> root = new ArrayList<>(g.children.getOrDefault(0L, List.of()));
+        for (long zoid : linked) {
+            root.add(zoid);
+        }
+        changes.put(0L, root);
+        return g.commit(changes);
+    }
+
+    CollectionResult pack(Duration grace) throws Exception {
+        return loop.pack(grace, false);
+    }
+
+    boolean exists(long zoid) {
+        return new JdbcTemplate(db().dataSource())
+                        .queryForObject("SELECT count(*) FROM object_state WHERE zoid = ?", Long.class, zoid)
+                > 0;
+    }
+
+    @AfterEach
+    void nothingReachableIsMissing() throws Exception {
+        Map<Long, byte[]> states = new HashMap<>();
+        new JdbcTemplate(db().dataSource()).query("SELECT zoid, state FROM object_state", rs -> {
+            states.put(rs.getLong(1), rs.getBytes(2));
+        });
+        ReferenceScanner scanner = new ReferenceScanner();
+        Set<Long> seen = new HashSet<>(List.of(0L));
+        ArrayDeque<Long> todo = new ArrayDeque<>(List.of(0L));
+        List<String> dangling = new ArrayList<>();
+        while (!todo.isEmpty()) {
+            long zoid = todo.poll();
+            if (!states.containsKey(zoid)) {
+                dangling.add(String.valueOf(zoid));
+                continue;
+            }
+            for (long ref : scanner.scan(states.get(zoid)).strong()) {
+                if (seen.add(ref)) {
+                    todo.add(ref);
+                }
+            }
+        }
+        assertThat(dangling).as("reachable objects missing from object_state").isEmpty();
+    }
+
+    @Test
+    void chainMutationLeavesExactlyTheReachablePart() throws Exception {
+        ObjectGraph g = graph();
+        long a = g.newOid(), b = g.newOid(), c = g.newOid(), d = g.newOid();
+        commitLinked(Map.of(a, List.of(b), b, List.of(c), c, List.of()), a);
+        g.commit(Map.of(a, List.of(), b, List.of(d), d, List.of(c)));
+
+        CollectionResult result = pack(Duration.ZERO);
+
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(exists(a)).isTrue();
+        assertThat(List.of(exists(b), exists(c), exists(d))).containsOnly(false);
+    }
+
+    @Test
+    void aRelinkCommittedDuringTheAnalysisIsKept() throws Exception {
+        ObjectGraph g = graph();
+        long x = g.newOid(), y = g.newOid(), other = g.newOid();
+        g.commit(Map.of(x, List.of(y), y, List.of(x), other, List.of()));
+        loop.collector().afterMark(() -> {
+            try {
+                commitLinked(Map.of(), x);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
+        } finally {
+            loop.collector().afterMark(() -> {});
+        }
+
+        assertThat(exists(x)).isTrue();
+        assertThat(exists(y)).as("reached only through the re-linked object").isTrue();
+        assertThat(exists(other)).isFalse();
+    }
+
+    @Test
+    void objectsUnreachableForLessThanTheGraceAreKept() throws Exception {
+        ObjectGraph g = graph();
+        long lonely = g.newOid();
+        g.commit(lonely, List.of());
+
+        assertThat(pack(Duration.ofHours(1)).outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(exists(lonely)).isTrue();
+
+        pack(Duration.ZERO);
+        assertThat(exists(lonely)).isFalse();
+    }
+
+    @Test
+    void aBrokenPickleStopsCollectionUntilItIsFixed() throws Exception {
+        ObjectGraph g = graph();
+        long garbage = g.newOid(), broken = g.newOid();
+        g.commit(garbage, List.of());
+        commitLinked(Map.of(broken, List.of()), broken);
+        writer.commit(Map.of(broken, "brokenpickle".getBytes(StandardCharsets.US_ASCII)));
+
+        CollectionResult held = pack(Duration.ZERO);
+
+        assertThat(held.outcome()).isEqualTo(Outcome.ON_HOLD);
+        assertThat(held.message()).contains("zoid " + broken);
+        assertThat(exists(garbage)).isTrue();
+
+        g.commit(broken, List.of());
+        assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(exists(garbage)).isFalse();
+        assertThat(exists(broken)).isTrue();
+    }
+
+    @Test
+    void completesWhileAnotherSessionHoldsTheCommitLockBriefly() throws Exception {
+        ObjectGraph g = graph();
+        long garbage = g.newOid();
+        g.commit(garbage, List.of());
+        RelStorageWriter.LockHolder holder = writer.holdCommitLock();
+        CompletableFuture<Void> release = CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(300);
+                holder.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        CollectionResult result = pack(Duration.ZERO);
+
+        release.get(10, TimeUnit.SECONDS);
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(exists(garbage)).isFalse();
+    }
+
+    @Test
+    void weakAndCrossDatabaseReferencesKeepNothingAlive() throws Exception {
+        ObjectGraph g = graph();
+        long holder = g.newOid(), weakTarget = g.newOid(), crossTarget = g.newOid();
+        g.commit(Map.of(weakTarget, List.of(), crossTarget, List.of()));
+        byte[] state = ZodbRecords.mapping()
+                .weak("user", weakTarget)
+                .crossDatabase("catalog", "other", crossTarget, ZodbRecords.PERSISTENT_MAPPING)
+                .build();
+        writer.commit(Map.of(holder, state));
+        commitLinked(Map.of(), holder);
+
+        pack(Duration.ZERO);
+
+        assertThat(exists(holder)).isTrue();
+        assertThat(exists(weakTarget)).isFalse();
+        assertThat(exists(crossTarget)).isFalse();
+    }
+
+    @Test
+    void oidsAbove2To31And2To32AreOrdinaryOids() throws Exception {
+        long live = (1L << 32) + 5, garbage = (1L << 31) + 7, liveChild = (1L << 40) + 3;
+        commitLinked(Map.of(live, List.of(liveChild), liveChild, List.of(), garbage, List.of(live)), live);
+
+        pack(Duration.ZERO);
+
+        assertThat(exists(live)).isTrue();
+        assertThat(exists(liveChild)).isTrue();
+        assertThat(exists(garbage)).isFalse();
+    }
+
+    @Test
+    void deepChainsAndCyclesOfEverySize() throws Exception {
+        ObjectGraph g = graph();
+        Map<Long, List<Long>> objects = new LinkedHashMap<>();
+        List<Long> liveChain = chain(g, objects, 1500);
+        List<Long> deadChain = chain(g, objects, 1500);
+        List<Long> liveRing = ring(g, objects, 5);
+        List<Long> deadRings = new ArrayList<>();
+        for (int size = 1; size <= 25; size += 6) {
+            deadRings.addAll(ring(g, objects, size));
+        }
+        List<Long> tail = chain(g, objects, 20);
+        List<Long> ringWithTail = ring(g, objects, 3);
+        objects.get(ringWithTail.get(0)).add(tail.get(0));
+        commitLinked(objects, liveChain.get(0), liveRing.get(0));
+
+        // earlier tests of the class may leave garbage of their own, hence at least
+        assertThat(pack(Duration.ZERO).objects()).isGreaterThanOrEqualTo(deadChain.size() + deadRings.size() + 23);
+
+        assertThat(liveChain.stream().allMatch(this::exists)).isTrue();
+        assertThat(liveRing.stream().allMatch(this::exists)).isTrue();
+        assertThat(deadChain.stream().noneMatch(this::exists)).isTrue();
+        assertThat(deadRings.stream().noneMatch(this::exists)).isTrue();
+        assertThat(tail.stream().noneMatch(this::exists)).isTrue();
+    }
+
+    @Test
+    void blobsInTheDatabaseGoWithTheirObjects() throws Exception {
+        ObjectGraph g = graph();
+        long liveBlob = g.newOid(), deadBlob = g.newOid();
+        writer.commitBlob(liveBlob, ZodbRecords.blob(), "live".getBytes(StandardCharsets.US_ASCII));
+        writer.commitBlob(deadBlob, ZodbRecords.blob(), "dead".getBytes(StandardCharsets.US_ASCII));
+        commitLinked(Map.of(), liveBlob);
+        JdbcTemplate jdbc = new JdbcTemplate(db().dataSource());
+        long largeObjects = jdbc.queryForObject("SELECT count(*) FROM pg_largeobject_metadata", Long.class);
+
+        CollectionResult result = pack(Duration.ZERO);
+
+        assertThat(result.largeObjects()).isEqualTo(1);
+        assertThat(exists(deadBlob)).isFalse();
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM blob_chunk WHERE zoid = ?", Long.class, liveBlob))
+                .isEqualTo(1);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM pg_largeobject_metadata", Long.class))
+                .isEqualTo(largeObjects - 1);
+    }
+
+    @Test
+    void aDryRunDeletesNothingAndSaysWhatWouldGo() throws Exception {
+        ObjectGraph g = graph();
+        long a = g.newOid(), b = g.newOid();
+        g.commit(Map.of(a, List.of(b), b, List.of(a)));
+
+        CollectionResult result = loop.pack(Duration.ZERO, true);
+
+        assertThat(result.outcome()).isEqualTo(Outcome.DRY_RUN);
+        assertThat(result.objects()).isGreaterThanOrEqualTo(2);
+        assertThat(result.classes()).containsKey(ZodbRecords.PERSISTENT_MAPPING);
+        assertThat(exists(a)).isTrue();
+        assertThat(exists(b)).isTrue();
+    }
+
+    private static List<Long> chain(ObjectGraph g, Map<Long, List<Long>> objects, int length) throws Exception {
+        List<Long> zoids = new ArrayList<>();
+        for (int i = 0; i < length; i++) {
+            zoids.add(g.newOid());
+        }
+        for (int i = 0; i < length; i++) {
+            objects.put(zoids.get(i), new ArrayList<>(i + 1 < length ? List.of(zoids.get(i + 1)) : List.of()));
+        }
+        return zoids;
+    }
+
+    private static List<Long> ring(ObjectGraph g, Map<Long, List<Long>> objects, int size) throws Exception {
+        List<Long> zoids = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            zoids.add(g.newOid());
+        }
+        for (int i = 0; i < size; i++) {
+            objects.put(zoids.get(i), new ArrayList<>(List.of(zoids.get((i + 1) % size))));
+        }
+        return zoids;
+    }
+}
