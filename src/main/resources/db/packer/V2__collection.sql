@@ -13,8 +13,10 @@ CREATE TABLE unreachable (
 -- Blob directories (shared blob dir) of objects deleted in a committed transaction, waiting to be
 -- removed from the filesystem: written in the transaction that deletes the objects, removed after the
 -- files are gone, so that a crash in between neither leaks nor loses a directory.
+-- tid is the deleted state's: a blob file newer than it belongs to a later commit and is never touched.
 CREATE TABLE blob_outbox (
-    zoid       bigint PRIMARY KEY,
+    zoid       bigint      PRIMARY KEY,
+    tid        bigint      NOT NULL,
     deleted_at timestamptz NOT NULL DEFAULT now()
 );
 

@@ -1,6 +1,7 @@
 package io.github.relstoragepacker;
 
 import io.github.relstoragepacker.cli.CommandLine;
+import io.github.relstoragepacker.cli.PackCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -20,6 +21,9 @@ public class PackerApplication {
     public static void main(String[] args) {
         if (CommandLine.handles(args)) {
             System.exit(CommandLine.run(args, System.out, System.err));
+        }
+        if (args.length > 0 && args[0].equals("pack")) {
+            System.exit(PackCommand.run(PackerApplication.class, args, System.out, System.err));
         }
         SpringApplication.run(PackerApplication.class, args);
     }

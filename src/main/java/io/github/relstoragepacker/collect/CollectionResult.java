@@ -10,6 +10,7 @@ import java.util.Map;
  * @param objects objects deleted (or, for a dry run, that would be)
  * @param bytes their state bytes
  * @param largeObjects blob large objects unlinked with them
+ * @param blobFiles blob files removed from the shared blob directory
  * @param classes for a dry run, objects per class that would go
  * @param message for a run that did not complete, why, and what to do
  */
@@ -19,6 +20,7 @@ public record CollectionResult(
         long objects,
         long bytes,
         long largeObjects,
+        long blobFiles,
         Map<String, Long> classes,
         String message) {
 
@@ -33,11 +35,11 @@ public record CollectionResult(
     }
 
     static CollectionResult refused(CollectionKind kind, String why) {
-        return new CollectionResult(kind, Outcome.REFUSED, 0, 0, 0, Map.of(), why);
+        return new CollectionResult(kind, Outcome.REFUSED, 0, 0, 0, 0, Map.of(), why);
     }
 
     static CollectionResult onHold(CollectionKind kind, String why) {
-        return new CollectionResult(kind, Outcome.ON_HOLD, 0, 0, 0, Map.of(), why);
+        return new CollectionResult(kind, Outcome.ON_HOLD, 0, 0, 0, 0, Map.of(), why);
     }
 
     static CollectionResult packLockBusy(CollectionKind kind, long key) {
@@ -47,13 +49,14 @@ public record CollectionResult(
                 0,
                 0,
                 0,
+                0,
                 Map.of(),
                 "RelStorage's pack lock (advisory key " + key + ") is held by another session: zodbpack or another"
                         + " packer is running. Try again when it has finished.");
     }
 
     static CollectionResult dryRun(CollectionKind kind, long objects, long bytes, Map<String, Long> classes) {
-        return new CollectionResult(kind, Outcome.DRY_RUN, objects, bytes, 0, Map.copyOf(classes), "");
+        return new CollectionResult(kind, Outcome.DRY_RUN, objects, bytes, 0, 0, Map.copyOf(classes), "");
     }
 
     static Builder builder(CollectionKind kind) {
@@ -67,15 +70,17 @@ public record CollectionResult(
         private long objects;
         private long bytes;
         private long largeObjects;
+        private long blobFiles;
 
         private Builder(CollectionKind kind) {
             this.kind = kind;
         }
 
-        void add(long deleted, long stateBytes, long unlinked) {
+        void add(long deleted, long stateBytes, long unlinked, long files) {
             objects += deleted;
             bytes += stateBytes;
             largeObjects += unlinked;
+            blobFiles += files;
         }
 
         Builder outcome(Outcome value) {
@@ -87,7 +92,7 @@ public record CollectionResult(
             String message = outcome == Outcome.FENCE_BUSY
                     ? "Plone kept RelStorage's commit lock busy; the rest waits for the next run."
                     : "";
-            return new CollectionResult(kind, outcome, objects, bytes, largeObjects, Map.of(), message);
+            return new CollectionResult(kind, outcome, objects, bytes, largeObjects, blobFiles, Map.of(), message);
         }
     }
 }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,7 +90,13 @@ final class Collector {
         if (generation == null || !db.collectProblems().isEmpty()) {
             return CollectionResult.refused(kind, String.join(" ", db.collectProblems()));
         }
+        BlobOutbox outbox = properties.blobDirectory() == null
+                ? null
+                : new BlobOutbox(BlobDirectory.open(properties.blobDirectory()));
         try (Connection c = dataSource.getConnection()) {
+            if (outbox != null) {
+                outbox.process(c);
+            }
             String hold = holdReason(c);
             if (hold != null) {
                 metrics.hold();
@@ -113,7 +120,7 @@ final class Collector {
                 if (pack == null) {
                     return CollectionResult.packLockBusy(kind, generation.packLockKey());
                 }
-                return deleteInBatches(c, kind, cutoff, new CommitFence(generation), generation);
+                return deleteInBatches(c, kind, cutoff, new CommitFence(generation), generation, outbox);
             }
         }
     }
@@ -172,7 +179,12 @@ final class Collector {
     }
 
     private CollectionResult deleteInBatches(
-            Connection c, CollectionKind kind, long cutoff, CommitFence fence, LockGeneration generation)
+            Connection c,
+            CollectionKind kind,
+            long cutoff,
+            CommitFence fence,
+            LockGeneration generation,
+            @Nullable BlobOutbox outbox)
             throws Exception {
         CollectionResult.Builder result = CollectionResult.builder(kind);
         c.setAutoCommit(false);
@@ -210,8 +222,9 @@ final class Collector {
             if (batch.deleted() == 0) {
                 return result.outcome(CollectionResult.Outcome.COMPLETED).build();
             }
-            result.add(batch.deleted(), batch.bytes(), batch.largeObjects());
-            metrics.deleted(batch.deleted(), batch.bytes(), batch.largeObjects());
+            long files = outbox == null ? 0 : outbox.process(c);
+            result.add(batch.deleted(), batch.bytes(), batch.largeObjects(), files);
+            metrics.deleted(batch.deleted(), batch.bytes(), batch.largeObjects(), files);
         }
     }
 
@@ -281,7 +294,7 @@ final class Collector {
             }
             if (properties.blobDirectory() != null) {
                 st.execute(
-                        "INSERT INTO packer.blob_outbox (zoid) SELECT zoid FROM packer_batch ON CONFLICT DO NOTHING");
+                        "INSERT INTO packer.blob_outbox (zoid, tid) SELECT zoid, tid FROM packer_batch ON CONFLICT DO NOTHING");
             }
         }
         index.forgetDeleted(c);

@@ -13,6 +13,7 @@ class CollectorMetrics {
     private final Counter objects;
     private final Counter bytes;
     private final Counter largeObjects;
+    private final Counter blobFiles;
     private final Counter busy;
     private final Counter holds;
     private final Timer fenceHold;
@@ -31,6 +32,10 @@ class CollectorMetrics {
                 .description("Blob large objects unlinked with the deleted objects")
                 .baseUnit("objects")
                 .register(registry);
+        blobFiles = Counter.builder("packer.collector.deleted.blob.files")
+                .description("Blob files removed from the shared blob directory with the deleted objects")
+                .baseUnit("files")
+                .register(registry);
         busy = Counter.builder("packer.collector.fence.busy")
                 .description("Attempts to take RelStorage's commit lock that found it busy and backed off")
                 .register(registry);
@@ -47,7 +52,8 @@ class CollectorMetrics {
                 .register(registry);
     }
 
-    void deleted(long count, long stateBytes, long unlinked) {
+    void deleted(long count, long stateBytes, long unlinked, long files) {
+        blobFiles.increment(files);
         objects.increment(count);
         bytes.increment(stateBytes);
         largeObjects.increment(unlinked);

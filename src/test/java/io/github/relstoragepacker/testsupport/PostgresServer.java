@@ -1,11 +1,18 @@
 package io.github.relstoragepacker.testsupport;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Properties;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
+import org.testcontainers.utility.MountableFile;
 
 /**
  * The PostgreSQL server the test suite runs against, chosen once per JVM:
@@ -32,10 +39,12 @@ final class PostgresServer {
 
     private final String adminUrl;
     private final Properties credentials;
+    private final PostgreSQLContainer container;
 
-    private PostgresServer(String adminUrl, Properties credentials) {
+    private PostgresServer(String adminUrl, Properties credentials, PostgreSQLContainer container) {
         this.adminUrl = adminUrl;
         this.credentials = credentials;
+        this.container = container;
     }
 
     static synchronized PostgresServer get() {
@@ -48,7 +57,7 @@ final class PostgresServer {
     private static PostgresServer locate() {
         String url = System.getProperty(URL_PROPERTY, System.getenv(URL_VARIABLE));
         if (url != null && !url.isBlank()) {
-            return new PostgresServer(url.strip(), new Properties());
+            return new PostgresServer(url.strip(), new Properties(), null);
         }
         if (DockerClientFactory.instance().isDockerAvailable()) {
             PostgreSQLContainer container = new PostgreSQLContainer(IMAGE);
@@ -56,12 +65,74 @@ final class PostgresServer {
             Properties credentials = new Properties();
             credentials.setProperty("user", container.getUsername());
             credentials.setProperty("password", container.getPassword());
-            return new PostgresServer(container.getJdbcUrl(), credentials);
+            return new PostgresServer(container.getJdbcUrl(), credentials, container);
         }
         throw new IllegalStateException("No PostgreSQL for the tests: set " + URL_VARIABLE
                 + " to the JDBC URL of a PostgreSQL 15+ server whose user may create databases"
                 + " (e.g. jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres), or start Docker"
                 + " so that Testcontainers can run " + IMAGE + ".");
+    }
+
+    /**
+     * Restores a {@code pg_dump -Fc} file into {@code database} with {@code pg_restore --no-owner}: the
+     * container's own binary under Testcontainers, else the local one (Debian: postgresql-client).
+     */
+    void restore(Path dump, String database) throws IOException, InterruptedException {
+        if (container != null) {
+            String inContainer = "/tmp/" + dump.getFileName();
+            container.copyFileToContainer(MountableFile.forHostPath(dump), inContainer);
+            var result = container.execInContainer(
+                    "pg_restore", "--no-owner", "-U", container.getUsername(), "-d", database, inContainer);
+            if (result.getExitCode() != 0) {
+                throw new IOException("pg_restore failed: " + result.getStderr());
+            }
+            return;
+        }
+        URI uri = URI.create(adminUrl.substring("jdbc:".length()));
+        String user = credentials.getProperty("user", queryParameter(uri, "user"));
+        ProcessBuilder pb = new ProcessBuilder(
+                        "pg_restore",
+                        "--no-owner",
+                        "-h",
+                        uri.getHost(),
+                        "-p",
+                        String.valueOf(uri.getPort() < 0 ? 5432 : uri.getPort()),
+                        "-d",
+                        database)
+                .redirectErrorStream(true);
+        if (user != null) {
+            pb.command().addAll(List.of("-U", user));
+        }
+        String password = credentials.getProperty("password", queryParameter(uri, "password"));
+        if (password != null) {
+            pb.environment().put("PGPASSWORD", password);
+        }
+        pb.command().add(dump.toString());
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new IOException(
+                    "pg_restore is needed to restore " + dump.getFileName()
+                            + ": install PostgreSQL's client tools (Debian: postgresql-client), or run the tests with Docker",
+                    e);
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException("pg_restore failed: " + output);
+        }
+    }
+
+    private static String queryParameter(URI uri, String name) {
+        if (uri.getRawQuery() == null) {
+            return null;
+        }
+        for (String pair : uri.getRawQuery().split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return URLDecoder.decode(pair.substring(name.length() + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     Connection connectAdmin() throws SQLException {

@@ -137,6 +137,11 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
         }
     }
 
+    /** Restores a {@code pg_dump -Fc} file (such as the shared RelStorage fixtures) into this database. */
+    public void restore(java.nio.file.Path dump) throws java.io.IOException, InterruptedException {
+        PostgresServer.get().restore(dump, name);
+    }
+
     /** Creates the RelStorage schema of one generation in this database. */
     public void install(RelStorageSchema schema) throws SQLException {
         execute(schema.ddl());
