@@ -45,13 +45,14 @@ import org.slf4j.LoggerFactory;
  *       check that this instance still leads and that no object is quarantined;
  *   <li>take the batch from the candidates as the index now says (still unreferenced or still
  *       unreachable, old enough), skipping any object a voting Plone transaction holds (its advisory
- *       object lock in 3.5+, its row lock before): never wait for a lock while holding the fence;
+ *       object lock in 3.5+, seen in {@code pg_locks}; its row lock before, skipped with {@code SKIP
+ *       LOCKED}): never wait for a lock while holding the fence;
  *   <li>delete with {@code (zoid, tid)} as read under the fence; any difference rolls the batch back;
  *   <li>remove the objects from the index, record blob directories in the outbox, commit.
  * </ol>
  *
  * RelStorage's pack lock is held for the whole run, before the commit lock, as RelStorage orders them.
- * The batch size adapts so that the fence is held at most {@code maxFenceHold}.
+ * The batch size adapts so that the fence is held at most {@code maxFenceHold} ({@link #adapt}).
  */
 final class Collector {
 
@@ -195,6 +196,9 @@ final class Collector {
                     + " ON COMMIT DELETE ROWS");
             c.commit();
         }
+        long started = System.nanoTime();
+        long batches = 0;
+        long longestHold = 0;
         while (true) {
             long waitStart = System.nanoTime();
             int busy = fence.acquire(c, properties.maxFenceWait());
@@ -219,9 +223,22 @@ final class Collector {
             long holdNanos = System.nanoTime() - held;
             metrics.fenceHold(holdNanos);
             adapt(holdNanos);
+            longestHold = Math.max(longestHold, holdNanos);
             if (batch.deleted() == 0) {
-                return result.outcome(CollectionResult.Outcome.COMPLETED).build();
+                CollectionResult done =
+                        result.outcome(CollectionResult.Outcome.COMPLETED).build();
+                double seconds = (System.nanoTime() - started) / 1e9;
+                log.info(
+                        "{}: deleted {} objects in {} batches, {} s ({} objects/s), longest commit-lock hold {} ms",
+                        kind,
+                        done.objects(),
+                        batches,
+                        "%.2f".formatted(seconds),
+                        "%.0f".formatted(done.objects() / seconds),
+                        longestHold / 1_000_000);
+                return done;
             }
+            batches++;
             long files = outbox == null ? 0 : outbox.process(c);
             result.add(batch.deleted(), batch.bytes(), batch.largeObjects(), files);
             metrics.deleted(batch.deleted(), batch.bytes(), batch.largeObjects(), files);
@@ -257,7 +274,11 @@ final class Collector {
                 st.execute("DELETE FROM packer_candidate pc USING packer_batch b WHERE pc.zoid = b.zoid");
             }
             if (generation == LockGeneration.ADVISORY_LOCK) {
-                st.execute("DELETE FROM packer_batch WHERE NOT pg_try_advisory_xact_lock(zoid)");
+                // Objects a voting transaction holds (its advisory object lock, 3.5+) are left to it. Read
+                // from pg_locks rather than taken: thousands of advisory locks would fill the lock table.
+                st.execute("DELETE FROM packer_batch b WHERE EXISTS (SELECT 1 FROM pg_locks l"
+                        + " WHERE l.locktype = 'advisory' AND l.objsubid = 1"
+                        + " AND ((l.classid::bigint << 32) | l.objid::bigint) = b.zoid)");
             }
             st.execute("WITH locked AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
                     + " FOR UPDATE OF s SKIP LOCKED)"
@@ -306,13 +327,14 @@ final class Collector {
         afterMark = hook;
     }
 
-    /** Multiplicative increase while well under the hold limit, halving above it. */
+    /**
+     * Sizes the next batch so that its hold would take about half the limit at the rate just seen,
+     * growing at most by half at a time: a batch's cost is roughly proportional to its size, and the
+     * margin absorbs the variance (blob rows, a slower disk).
+     */
     private void adapt(long holdNanos) {
-        long limit = properties.maxFenceHold().toNanos();
-        if (holdNanos > limit) {
-            batchSize = Math.max(MIN_BATCH, batchSize / 2);
-        } else if (holdNanos < limit / 2) {
-            batchSize = Math.min(MAX_BATCH, batchSize + batchSize / 2);
-        }
+        long target = properties.maxFenceHold().toNanos() / 2;
+        double scaled = batchSize * (double) target / Math.max(holdNanos, 1);
+        batchSize = (int) Math.max(MIN_BATCH, Math.min(MAX_BATCH, Math.min(scaled, batchSize * 1.5)));
     }
 }

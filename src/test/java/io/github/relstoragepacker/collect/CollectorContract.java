@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relstoragepacker.collect.CollectionResult.Outcome;
 import io.github.relstoragepacker.pickle.ReferenceScanner;
+import io.github.relstoragepacker.relstorage.LockGeneration;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.RelStorageWriter;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import io.github.relstoragepacker.testsupport.ZodbRecords;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -204,6 +207,30 @@ abstract class CollectorContract {
         release.get(10, TimeUnit.SECONDS);
         assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
         assertThat(exists(garbage)).isFalse();
+    }
+
+    @Test
+    void anObjectAVotingTransactionHoldsIsLeftAlone() throws Exception {
+        ObjectGraph g = graph();
+        long voted = g.newOid();
+        g.commit(voted, List.of());
+        try (Connection plone = db().connect()) {
+            plone.setAutoCommit(false);
+            try (Statement st = plone.createStatement()) {
+                // what a voting RelStorage transaction holds on an object it rewrites
+                st.execute(
+                        schema().generation() == LockGeneration.ADVISORY_LOCK
+                                ? "SELECT pg_advisory_xact_lock(" + voted + ")"
+                                : "SELECT * FROM object_state WHERE zoid = " + voted + " FOR UPDATE");
+            }
+
+            assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
+            assertThat(exists(voted)).isTrue();
+            plone.rollback();
+        }
+
+        pack(Duration.ZERO);
+        assertThat(exists(voted)).isFalse();
     }
 
     @Test
