@@ -3,25 +3,21 @@ package io.github.relstoragepacker.collect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relstoragepacker.collect.CollectionResult.Outcome;
-import io.github.relstoragepacker.pickle.ReferenceScanner;
 import io.github.relstoragepacker.relstorage.LockGeneration;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.RelStorageWriter;
+import io.github.relstoragepacker.testsupport.StoredGraph;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import io.github.relstoragepacker.testsupport.ZodbRecords;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -94,27 +90,9 @@ abstract class CollectorContract {
 
     @AfterEach
     void nothingReachableIsMissing() throws Exception {
-        Map<Long, byte[]> states = new HashMap<>();
-        new JdbcTemplate(db().dataSource()).query("SELECT zoid, state FROM object_state", rs -> {
-            states.put(rs.getLong(1), rs.getBytes(2));
-        });
-        ReferenceScanner scanner = new ReferenceScanner();
-        Set<Long> seen = new HashSet<>(List.of(0L));
-        ArrayDeque<Long> todo = new ArrayDeque<>(List.of(0L));
-        List<String> dangling = new ArrayList<>();
-        while (!todo.isEmpty()) {
-            long zoid = todo.poll();
-            if (!states.containsKey(zoid)) {
-                dangling.add(String.valueOf(zoid));
-                continue;
-            }
-            for (long ref : scanner.scan(states.get(zoid)).strong()) {
-                if (seen.add(ref)) {
-                    todo.add(ref);
-                }
-            }
-        }
-        assertThat(dangling).as("reachable objects missing from object_state").isEmpty();
+        assertThat(StoredGraph.read(db().dataSource()).danglingFromRoot())
+                .as("reachable objects missing from object_state")
+                .isEmpty();
     }
 
     @Test

@@ -6,17 +6,15 @@ import io.github.relstoragepacker.pickle.ReferenceScanner;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.RelStorageWriter;
+import io.github.relstoragepacker.testsupport.StoredGraph;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -97,10 +95,13 @@ class CollectorTortureTest {
         }
         assertThat(packs.get(60, TimeUnit.SECONDS)).isPositive();
 
-        assertThat(danglingFromReachable()).as("seed %d", seed).isEmpty();
+        assertThat(StoredGraph.read(db.dataSource()).danglingFromRoot())
+                .as("seed %d", seed)
+                .isEmpty();
 
         loop.pack(Duration.ZERO, false);
-        assertThat(allZoids()).as("seed %d", seed).isEqualTo(reachableZoids());
+        StoredGraph after = StoredGraph.read(db.dataSource());
+        assertThat(after.zoids()).as("seed %d", seed).isEqualTo(after.reachable());
     }
 
     @Test
@@ -119,7 +120,7 @@ class CollectorTortureTest {
         // the application still holds the root as it was before the unlink, and writes it back
         graph.commit(0, withDocument);
 
-        assertThat(danglingFromReachable()).containsExactly(document);
+        assertThat(StoredGraph.read(db.dataSource()).danglingFromRoot()).containsExactly(document);
         graph.commit(0, rootChildren);
     }
 
@@ -175,56 +176,5 @@ class CollectorTortureTest {
             children.add(ref);
         }
         return children;
-    }
-
-    private Map<Long, long[]> states() throws Exception {
-        Map<Long, long[]> refs = new HashMap<>();
-        ReferenceScanner scanner = new ReferenceScanner();
-        List<Map.Entry<Long, byte[]>> rows = new ArrayList<>();
-        new JdbcTemplate(db.dataSource()).query("SELECT zoid, state FROM object_state", rs -> {
-            rows.add(Map.entry(rs.getLong(1), rs.getBytes(2)));
-        });
-        for (Map.Entry<Long, byte[]> row : rows) {
-            refs.put(row.getKey(), scanner.scan(row.getValue()).strong());
-        }
-        return refs;
-    }
-
-    private Set<Long> reachableZoids() throws Exception {
-        Map<Long, long[]> refs = states();
-        Set<Long> seen = new TreeSet<>(List.of(0L));
-        ArrayDeque<Long> todo = new ArrayDeque<>(List.of(0L));
-        while (!todo.isEmpty()) {
-            for (long ref : refs.getOrDefault(todo.poll(), new long[0])) {
-                if (refs.containsKey(ref) && seen.add(ref)) {
-                    todo.add(ref);
-                }
-            }
-        }
-        return seen;
-    }
-
-    private Set<Long> allZoids() throws Exception {
-        return new TreeSet<>(states().keySet());
-    }
-
-    private List<Long> danglingFromReachable() throws Exception {
-        Map<Long, long[]> refs = states();
-        Set<Long> seen = new HashSet<>(List.of(0L));
-        ArrayDeque<Long> todo = new ArrayDeque<>(List.of(0L));
-        List<Long> dangling = new ArrayList<>();
-        while (!todo.isEmpty()) {
-            long zoid = todo.poll();
-            if (!refs.containsKey(zoid)) {
-                dangling.add(zoid);
-                continue;
-            }
-            for (long ref : refs.get(zoid)) {
-                if (seen.add(ref)) {
-                    todo.add(ref);
-                }
-            }
-        }
-        return dangling;
     }
 }
