@@ -69,6 +69,7 @@ final class Collector {
     private final Clock clock;
     private int batchSize = 500;
     private Runnable afterMark = () -> {};
+    private long candidatesAfter;
 
     Collector(
             DataSource dataSource,
@@ -198,6 +199,7 @@ final class Collector {
         }
         long started = System.nanoTime();
         long batches = 0;
+        candidatesAfter = -1;
         long longestHold = 0;
         while (true) {
             long waitStart = System.nanoTime();
@@ -224,7 +226,8 @@ final class Collector {
             metrics.fenceHold(holdNanos);
             adapt(holdNanos);
             longestHold = Math.max(longestHold, holdNanos);
-            if (batch.deleted() == 0) {
+            // a cycle run walks its candidates once; a drain stops when nothing more could go
+            if (kind == CollectionKind.CYCLES ? batch.selected() == 0 : batch.deleted() == 0) {
                 CollectionResult done =
                         result.outcome(CollectionResult.Outcome.COMPLETED).build();
                 double seconds = (System.nanoTime() - started) / 1e9;
@@ -245,10 +248,15 @@ final class Collector {
         }
     }
 
-    private record Batch(long deleted, long bytes, long largeObjects) {}
+    /** One batch: {@code selected} candidates taken, {@code deleted} of them deleted (the rest were held). */
+    private record Batch(long selected, long deleted, long bytes, long largeObjects) {}
 
     private Batch deleteOneBatch(Connection c, CollectionKind kind, long cutoff, LockGeneration generation)
             throws Exception {
+        try (Statement st = c.createStatement()) {
+            // Should anything still make this transaction wait, it fails instead of holding Plone up.
+            st.execute("SET LOCAL lock_timeout = '" + properties.maxFenceHold().toMillis() + "ms'");
+        }
         index.catchUp(c, MAX_CATCH_UP);
         String hold = holdReason(c);
         if (hold != null) {
@@ -263,16 +271,27 @@ final class Collector {
                         : "INSERT INTO packer_batch (zoid, tid, since_tid, state_size)"
                                 + " SELECT u.zoid, o.tid, u.since_tid, o.state_size FROM packer_candidate pc"
                                 + " JOIN packer.unreachable u USING (zoid) JOIN packer.object o USING (zoid)"
-                                + " WHERE u.since_tid <= ? AND u.zoid <> 0 ORDER BY u.zoid LIMIT ?")) {
+                                + " WHERE u.since_tid <= ? AND u.zoid <> 0 AND pc.zoid > ? ORDER BY pc.zoid LIMIT ?")) {
             st.setLong(1, cutoff);
-            st.setInt(2, batchSize);
+            if (kind == CollectionKind.DRAIN) {
+                st.setInt(2, batchSize);
+            } else {
+                // candidates are taken in zoid order past the last batch: each is tried once a run
+                st.setLong(2, candidatesAfter);
+                st.setInt(3, batchSize);
+            }
             st.executeUpdate();
         }
-        try (Statement st = c.createStatement()) {
-            if (kind == CollectionKind.CYCLES) {
-                // what was taken leaves the run's candidates, deleted or skipped: each is tried once a run
-                st.execute("DELETE FROM packer_candidate pc USING packer_batch b WHERE pc.zoid = b.zoid");
+        long selected;
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*), max(zoid) FROM packer_batch")) {
+            rs.next();
+            selected = rs.getLong(1);
+            if (kind == CollectionKind.CYCLES && selected > 0) {
+                candidatesAfter = rs.getLong(2);
             }
+        }
+        try (Statement st = c.createStatement()) {
             if (generation == LockGeneration.ADVISORY_LOCK) {
                 // Objects a voting transaction holds (its advisory object lock, 3.5+) are left to it. Read
                 // from pg_locks rather than taken: thousands of advisory locks would fill the lock table.
@@ -280,9 +299,13 @@ final class Collector {
                         + " WHERE l.locktype = 'advisory' AND l.objsubid = 1"
                         + " AND ((l.classid::bigint << 32) | l.objid::bigint) = b.zoid)");
             }
-            st.execute("WITH locked AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
-                    + " FOR UPDATE OF s SKIP LOCKED)"
-                    + " DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.zoid = b.zoid)");
+            if (generation == LockGeneration.ROW_LOCK) {
+                // 3.0 to 3.5.0a3 lock the rows of the objects they rewrite at vote, before the commit lock
+                st.execute(
+                        "WITH locked AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
+                                + " FOR UPDATE OF s SKIP LOCKED)"
+                                + " DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.zoid = b.zoid)");
+            }
             st.execute("UPDATE packer_batch b SET chunks = c.n FROM (SELECT zoid, count(*) AS n FROM blob_chunk"
                     + " WHERE zoid IN (SELECT zoid FROM packer_batch) GROUP BY zoid) c WHERE c.zoid = b.zoid");
         }
@@ -304,7 +327,7 @@ final class Collector {
             chunks = rs.getLong(3);
         }
         if (expected == 0) {
-            return new Batch(0, 0, 0);
+            return new Batch(selected, 0, 0, 0);
         }
         try (Statement st = c.createStatement()) {
             int deleted = st.executeUpdate(
@@ -319,7 +342,7 @@ final class Collector {
             }
         }
         index.forgetDeleted(c);
-        return new Batch(expected, bytes, chunks);
+        return new Batch(selected, expected, bytes, chunks);
     }
 
     /** Test seam: runs between the mark and the choice of candidates, to commit "during the analysis". */
