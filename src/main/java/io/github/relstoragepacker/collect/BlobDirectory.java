@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.collect;
 
+import io.github.relstoragepacker.relstorage.BlobLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -21,15 +22,10 @@ import java.util.Locale;
  */
 final class BlobDirectory {
 
-    enum Layout {
-        BUSHY,
-        LAWN
-    }
-
     private final Path root;
-    private final Layout layout;
+    private final BlobLayout layout;
 
-    private BlobDirectory(Path root, Layout layout) {
+    private BlobDirectory(Path root, BlobLayout layout) {
         this.root = root;
         this.layout = layout;
     }
@@ -49,8 +45,8 @@ final class BlobDirectory {
                 ? Files.readString(marker, StandardCharsets.US_ASCII).strip()
                 : "bushy";
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "bushy" -> new BlobDirectory(root, Layout.BUSHY);
-            case "lawn" -> new BlobDirectory(root, Layout.LAWN);
+            case "bushy" -> new BlobDirectory(root, BlobLayout.BUSHY);
+            case "lawn" -> new BlobDirectory(root, BlobLayout.LAWN);
             default ->
                 throw new IOException("blob directory " + root + " has layout '" + name + "'; only RelStorage's"
                         + " shared blob directories (bushy, lawn) hold blobs to delete. A 'zeocache' directory is a cache"
@@ -59,15 +55,7 @@ final class BlobDirectory {
     }
 
     Path oidDirectory(long zoid) {
-        if (layout == Layout.LAWN) {
-            String hex = Long.toHexString(zoid);
-            return root.resolve("0x" + (hex.length() % 2 == 0 ? hex : "0" + hex));
-        }
-        Path dir = root;
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            dir = dir.resolve("0x%02x".formatted((zoid >>> shift) & 0xff));
-        }
-        return dir;
+        return layout.oidDirectory(root, zoid);
     }
 
     /**

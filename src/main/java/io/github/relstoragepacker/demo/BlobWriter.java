@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.demo;
 
 import io.github.relstoragepacker.demo.PloneSiteGenerator.BlobMode;
+import io.github.relstoragepacker.relstorage.BlobLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,12 +62,12 @@ final class BlobWriter {
     void add(long oid, long tid, Transactions transactions) throws IOException {
         count++;
         if (mode == BlobMode.DIRECTORY) {
-            Path dir = oidDirectory(requireDirectory(), oid);
+            Path dir = BlobLayout.BUSHY.oidDirectory(requireDirectory(), oid);
             Files.createDirectories(dir);
-            Files.write(dir.resolve(repr(tid) + ".blob"), data(oid));
+            Files.write(dir.resolve(BlobLayout.blobFileName(tid)), data(oid));
             long earlier = random.nextInt(4) == 0 ? transactions.earlier() : 0;
             if (earlier > 0) {
-                Files.write(dir.resolve(repr(earlier) + ".blob"), data(oid));
+                Files.write(dir.resolve(BlobLayout.blobFileName(earlier)), data(oid));
             }
         } else if (mode == BlobMode.DATABASE) {
             if (pending == pendingOids.length) {
@@ -135,23 +136,7 @@ final class BlobWriter {
             }
         }
         Files.createDirectories(root.resolve("tmp"));
-        Files.writeString(root.resolve(".layout"), "bushy", StandardCharsets.US_ASCII);
-    }
-
-    /** Bushy layout: one directory level per oid byte, most significant first. */
-    private static Path oidDirectory(Path root, long oid) {
-        Path dir = root;
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            int b = (int) (oid >>> shift) & 0xff;
-            dir = dir.resolve(b < 16 ? "0x0" + Integer.toHexString(b) : "0x" + Integer.toHexString(b));
-        }
-        return dir;
-    }
-
-    /** ZODB's {@code tid_repr}: {@code 0x} and the hex digits without leading zeros, padded to an even count. */
-    private static String repr(long tid) {
-        String hex = Long.toHexString(tid);
-        return (hex.length() % 2 == 0 ? "0x" : "0x0") + hex;
+        Files.writeString(root.resolve(".layout"), BlobLayout.BUSHY.marker(), StandardCharsets.US_ASCII);
     }
 
     private long mix(long value) {

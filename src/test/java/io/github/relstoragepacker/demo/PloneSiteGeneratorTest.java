@@ -9,6 +9,7 @@ import io.github.relstoragepacker.demo.PloneSiteGenerator.Result;
 import io.github.relstoragepacker.pickle.ReferenceScanner;
 import io.github.relstoragepacker.pickle.References;
 import io.github.relstoragepacker.pickle.UnreadableRecordException;
+import io.github.relstoragepacker.relstorage.BlobLayout;
 import io.github.relstoragepacker.relstorage.Tids;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.TestDatabase;
@@ -91,11 +92,10 @@ class PloneSiteGeneratorTest {
             Set<Long> blobRecords = graph.ofClass(PloneClasses.BLOB);
             assertThat(blobRecords).hasSize((int) result.blobs()).isNotEmpty();
             for (long zoid : blobRecords) {
-                Path dir = blobs;
-                for (int shift = 56; shift >= 0; shift -= 8) {
-                    dir = dir.resolve("0x%02x".formatted(zoid >>> shift & 0xff));
-                }
-                assertThat(dir.resolve(repr(graph.tids.get(zoid)) + ".blob")).isRegularFile();
+                assertThat(BlobLayout.BUSHY
+                                .oidDirectory(blobs, zoid)
+                                .resolve(BlobLayout.blobFileName(graph.tids.get(zoid))))
+                        .isRegularFile();
             }
             try (Stream<Path> files = Files.walk(blobs)) {
                 List<Path> all =
@@ -250,11 +250,6 @@ class PloneSiteGeneratorTest {
             }
         }
         return false;
-    }
-
-    private static String repr(long tid) {
-        String hex = Long.toHexString(tid);
-        return (hex.length() % 2 == 0 ? "0x" : "0x0") + hex;
     }
 
     /** The stored graph as the scanner reads it. */

@@ -1,10 +1,10 @@
 package io.github.relstoragepacker.testsupport;
 
+import io.github.relstoragepacker.relstorage.BlobLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -15,20 +15,7 @@ import java.util.Objects;
  * @param root the blob directory
  * @param layout how oids map to directories
  */
-public record BlobDirectory(Path root, Layout layout) {
-
-    /** ZODB's two blob directory layouts. */
-    public enum Layout {
-        /** Eight levels, one per oid byte: oid 1 is {@code 0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x01}. */
-        BUSHY,
-        /** One level: oid 1 is {@code 0x01}. */
-        LAWN;
-
-        /** The name {@code .layout} holds. */
-        public String marker() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
+public record BlobDirectory(Path root, BlobLayout layout) {
 
     public BlobDirectory {
         Objects.requireNonNull(root, "root must not be null");
@@ -36,7 +23,7 @@ public record BlobDirectory(Path root, Layout layout) {
     }
 
     /** Creates the directory as {@code FilesystemHelper.create()} does: the marker (no newline) and {@code tmp/}. */
-    public static BlobDirectory create(Path root, Layout layout) throws IOException {
+    public static BlobDirectory create(Path root, BlobLayout layout) throws IOException {
         Files.createDirectories(root.resolve("tmp"));
         Files.writeString(root.resolve(".layout"), layout.marker(), StandardCharsets.US_ASCII);
         return new BlobDirectory(root, layout);
@@ -44,27 +31,11 @@ public record BlobDirectory(Path root, Layout layout) {
 
     /** The directory holding every revision of one oid's blob. */
     public Path oidDirectory(long oid) {
-        if (layout == Layout.LAWN) {
-            return root.resolve(repr(oid));
-        }
-        Path dir = root;
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            dir = dir.resolve("0x%02x".formatted(oid >>> shift & 0xff));
-        }
-        return dir;
+        return layout.oidDirectory(root, oid);
     }
 
     /** The file of the blob revision committed by {@code tid}. */
     public Path blobFile(long oid, long tid) {
-        return oidDirectory(oid).resolve(repr(tid) + ".blob");
-    }
-
-    /**
-     * ZODB's {@code oid_repr}/{@code tid_repr}: {@code 0x}, then the hex digits without leading zeros,
-     * padded to an even count ({@code 0x00} for 0).
-     */
-    public static String repr(long value) {
-        String hex = Long.toHexString(value);
-        return (hex.length() % 2 == 0 ? "0x" : "0x0") + hex;
+        return oidDirectory(oid).resolve(BlobLayout.blobFileName(tid));
     }
 }

@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.testsupport;
 
+import io.github.relstoragepacker.relstorage.BlobLayout;
 import io.github.relstoragepacker.relstorage.LockGeneration;
 import io.github.relstoragepacker.relstorage.Tids;
 import java.io.IOException;
@@ -416,7 +417,7 @@ public final class RelStorageWriter {
     private Path upload(long zoid, long prevTid, byte[] data) {
         try {
             Path dir = Files.createDirectories(blobDirectory().oidDirectory(zoid));
-            Path placeholder = Files.createTempFile(dir, BlobDirectory.repr(prevTid), ".tmp");
+            Path placeholder = Files.createTempFile(dir, BlobLayout.repr(prevTid), ".tmp");
             Path upload = placeholder.resolveSibling(placeholder.getFileName() + "-");
             Files.write(upload, data);
             Files.delete(placeholder);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.github.relstoragepacker.relstorage.BlobLayout;
 import io.github.relstoragepacker.relstorage.Tids;
-import io.github.relstoragepacker.testsupport.BlobDirectory.Layout;
 import io.github.relstoragepacker.testsupport.RelStorageWriter.ConflictException;
 import io.github.relstoragepacker.testsupport.RelStorageWriter.LockHolder;
 import java.nio.charset.StandardCharsets;
@@ -140,7 +140,7 @@ class RelStorageWriterTest {
     @EnumSource(names = {"HISTORY_FREE_TABLE_LOCK", "HISTORY_FREE_ROW_LOCK", "HISTORY_FREE_ADVISORY_LOCK"})
     void blobInADirectoryIsRenamedToItsTid(RelStorageSchema schema) throws Exception {
         byte[] data = "blob data".getBytes(StandardCharsets.US_ASCII);
-        for (Layout layout : Layout.values()) {
+        for (BlobLayout layout : BlobLayout.values()) {
             BlobDirectory blobs = BlobDirectory.create(tempDir.resolve(layout.marker()), layout);
             RelStorageWriter writer = install(schema, blobs);
             long oid = 0x12345;
@@ -150,7 +150,7 @@ class RelStorageWriterTest {
             // Tids of this century have 15 significant hex digits, so tid_repr keeps one leading zero.
             String name = "0x%016x.blob".formatted(tid);
             Path oidDir = blobs.root()
-                    .resolve(layout == Layout.BUSHY ? "0x00/0x00/0x00/0x00/0x00/0x01/0x23/0x45" : "0x012345");
+                    .resolve(layout == BlobLayout.BUSHY ? "0x00/0x00/0x00/0x00/0x00/0x01/0x23/0x45" : "0x012345");
             assertThat(Files.readString(blobs.root().resolve(".layout"))).isEqualTo(layout.marker());
             assertThat(blobs.root().resolve("tmp")).isEmptyDirectory();
             assertThat(blobs.blobFile(oid, tid)).isEqualTo(oidDir.resolve(name));
@@ -170,12 +170,12 @@ class RelStorageWriterTest {
 
     @Test
     void blobNamesFollowZodbsRepr() {
-        BlobDirectory lawn = new BlobDirectory(Path.of("b"), Layout.LAWN);
+        BlobDirectory lawn = new BlobDirectory(Path.of("b"), BlobLayout.LAWN);
 
-        assertThat(BlobDirectory.repr(0)).isEqualTo("0x00");
-        assertThat(BlobDirectory.repr(0x100)).isEqualTo("0x0100");
-        assertThat(BlobDirectory.repr(-1)).isEqualTo("0xffffffffffffffff");
-        assertThat(new BlobDirectory(Path.of("b"), Layout.BUSHY).oidDirectory(1))
+        assertThat(BlobLayout.repr(0)).isEqualTo("0x00");
+        assertThat(BlobLayout.repr(0x100)).isEqualTo("0x0100");
+        assertThat(BlobLayout.repr(-1)).isEqualTo("0xffffffffffffffff");
+        assertThat(new BlobDirectory(Path.of("b"), BlobLayout.BUSHY).oidDirectory(1))
                 .isEqualTo(Path.of("b/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x01"));
         assertThat(lawn.blobFile(1, 0x03441422948b4399L)).isEqualTo(Path.of("b/0x01/0x03441422948b4399.blob"));
     }
