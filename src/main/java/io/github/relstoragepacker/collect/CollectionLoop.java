@@ -70,11 +70,16 @@ public class CollectionLoop {
     public synchronized CollectionResult pack(Duration grace, boolean dryRun) throws Exception {
         RelStorageDatabase db = target.current();
         if (db == null || !index.maintain()) {
-            String why = db == null
-                    ? "the database cannot be reached: " + target.failure()
-                    : db.readProblems().isEmpty()
-                            ? "another instance is the active one (it holds the leader lock); pack through it"
-                            : String.join(" ", db.readProblems());
+            String why;
+            if (db == null) {
+                why = "the database cannot be reached: " + target.failure();
+            } else if (!db.readProblems().isEmpty()) {
+                why = String.join(" ", db.readProblems());
+            } else if (!index.active()) {
+                why = "another instance is the active one (it holds the leader lock); pack through it";
+            } else {
+                why = "the index could not be brought up to date; the log names the cause";
+            }
             return CollectionResult.refused(CollectionKind.CYCLES, why);
         }
         return collector.run(CollectionKind.CYCLES, grace, dryRun, db);
