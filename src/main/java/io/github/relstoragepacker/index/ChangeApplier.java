@@ -30,10 +30,14 @@ import java.util.List;
  */
 final class ChangeApplier {
 
+    /** Edges a change or a deletion drops, per transaction. */
+    static final String DROPPED_TABLE =
+            "CREATE TEMP TABLE IF NOT EXISTS packer_dropped (to_zoid bigint, from_zoid bigint) ON COMMIT DELETE ROWS";
+
     private static final String[] SETUP = {
         "CREATE TEMP TABLE IF NOT EXISTS packer_changed (zoid bigint PRIMARY KEY, tid bigint NOT NULL,"
                 + " state_size integer NOT NULL, class_id integer NOT NULL, refs bigint[]) ON COMMIT DELETE ROWS",
-        "CREATE TEMP TABLE IF NOT EXISTS packer_dropped (to_zoid bigint, from_zoid bigint) ON COMMIT DELETE ROWS",
+        DROPPED_TABLE,
         "CREATE TEMP TABLE IF NOT EXISTS packer_added (to_zoid bigint, from_zoid bigint) ON COMMIT DELETE ROWS",
     };
 

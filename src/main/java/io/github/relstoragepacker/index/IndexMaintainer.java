@@ -109,8 +109,7 @@ public class IndexMaintainer {
      */
     public void forgetDeleted(Connection transaction) throws SQLException {
         try (Statement st = transaction.createStatement()) {
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_dropped (to_zoid bigint, from_zoid bigint)"
-                    + " ON COMMIT DELETE ROWS");
+            st.execute(ChangeApplier.DROPPED_TABLE);
             st.execute("DELETE FROM packer_dropped");
             st.execute("INSERT INTO packer_dropped SELECT unnest(o.refs), o.zoid FROM packer.object o"
                     + " JOIN packer_batch b USING (zoid)");

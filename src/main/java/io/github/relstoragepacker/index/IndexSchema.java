@@ -8,13 +8,13 @@ import org.flywaydb.core.Flyway;
  * its own there. Run only by the active instance, once the probe has recognised a history-free
  * RelStorage database, so that a wrong data source is never littered with our tables.
  */
-final class IndexSchema {
+public final class IndexSchema {
 
     static final String SCHEMA = "packer";
 
     private IndexSchema() {}
 
-    static void migrate(DataSource dataSource) {
+    public static void migrate(DataSource dataSource) {
         Flyway.configure()
                 .dataSource(dataSource)
                 .schemas(SCHEMA)

@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.index;
 
 import io.github.relstoragepacker.pickle.ReferenceScanner;
+import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -68,7 +69,7 @@ final class IndexVerifier {
 
     IndexVerifier(DataSource dataSource, String relstorageSchema) {
         this.dataSource = dataSource;
-        this.objectState = '"' + relstorageSchema.replace("\"", "\"\"") + "\".object_state";
+        this.objectState = ObjectStateReader.table(relstorageSchema);
     }
 
     /** Verifies the objects whose zoid hashes into {@code fraction} (1 = all) and the table invariants. */

@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.index;
 
+import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -19,7 +20,7 @@ final class VanishedObjects {
     private final LeaderLock leader;
 
     VanishedObjects(String relstorageSchema, LeaderLock leader) {
-        this.objectState = '"' + relstorageSchema.replace("\"", "\"\"") + "\".object_state";
+        this.objectState = ObjectStateReader.table(relstorageSchema);
         this.leader = leader;
     }
 

@@ -36,7 +36,12 @@ public final class ObjectStateReader {
 
     /** A reader of {@code schema.object_state}. */
     public ObjectStateReader(String schema) {
-        this.table = '"' + schema.replace("\"", "\"\"") + "\".object_state";
+        this.table = table(schema);
+    }
+
+    /** {@code "schema".object_state}, quoted for SQL text. */
+    public static String table(String schema) {
+        return '"' + schema.replace("\"", "\"\"") + "\".object_state";
     }
 
     /** Streams the rows with {@code lo <= zoid < hi}, in no particular order. */

@@ -2,11 +2,11 @@ package io.github.relstoragepacker.collect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.relstoragepacker.index.IndexSchema;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,13 +26,7 @@ class BlobOutboxTest {
 
     @Test
     void filesLeftBehindByACrashAreRemovedByTheNextRun() throws Exception {
-        Flyway.configure()
-                .dataSource(db.dataSource())
-                .schemas("packer")
-                .createSchemas(true)
-                .locations("classpath:db/packer")
-                .load()
-                .migrate();
+        IndexSchema.migrate(db.dataSource());
         BlobDirectory blobs = BlobDirectory.open(root);
         Path oid = Files.createDirectories(blobs.oidDirectory(42));
         Files.writeString(oid.resolve("0x0344142294000000.blob"), "data");
