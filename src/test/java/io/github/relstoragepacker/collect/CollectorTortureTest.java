@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -127,13 +128,15 @@ class CollectorTortureTest {
     /** One writer's random work on its own subtree; returns the number of transactions. */
     private static int write(RelStorageWriter writer, long hub, Random random, AtomicBoolean running) {
         ObjectGraph graph = new ObjectGraph(writer);
-        List<Long> owned = new ArrayList<>(List.of(hub));
         graph.children.put(hub, new ArrayList<>());
         ArrayDeque<long[]> unlinked = new ArrayDeque<>();
         int commits = 0;
         try {
             while (running.get()) {
-                long parent = owned.get(random.nextInt(owned.size()));
+                // Only the stale re-link below may touch an object that is no longer linked; every other
+                // operation works on what is reachable from the hub now, as correct application code does.
+                List<Long> live = reachable(graph, hub);
+                long parent = live.get(random.nextInt(live.size()));
                 List<Long> refs = new ArrayList<>(graph.children.getOrDefault(parent, List.of()));
                 Map<Long, List<Long>> changes = new HashMap<>();
                 int op = random.nextInt(10);
@@ -141,7 +144,6 @@ class CollectorTortureTest {
                     long child = graph.newOid();
                     changes.put(child, List.of());
                     refs.add(child);
-                    owned.add(child);
                 } else if (op < 7 && !refs.isEmpty()) {
                     long child = refs.remove(random.nextInt(refs.size()));
                     unlinked.add(new long[] {child, System.nanoTime()});
@@ -152,7 +154,7 @@ class CollectorTortureTest {
                         refs.add(stale[0]);
                     }
                 } else {
-                    long moved = owned.get(random.nextInt(owned.size()));
+                    long moved = live.get(random.nextInt(live.size()));
                     if (moved != hub && moved != parent && !refs.contains(moved)) {
                         refs.add(moved);
                     }
@@ -166,6 +168,19 @@ class CollectorTortureTest {
             throw new IllegalStateException(e);
         }
         return commits;
+    }
+
+    private static List<Long> reachable(ObjectGraph graph, long hub) {
+        Set<Long> seen = new java.util.LinkedHashSet<>(List.of(hub));
+        ArrayDeque<Long> todo = new ArrayDeque<>(List.of(hub));
+        while (!todo.isEmpty()) {
+            for (long child : graph.children.getOrDefault(todo.poll(), List.of())) {
+                if (seen.add(child)) {
+                    todo.add(child);
+                }
+            }
+        }
+        return new ArrayList<>(seen);
     }
 
     private List<Long> currentRootChildren() throws Exception {
