@@ -5,6 +5,7 @@ import io.github.relstoragepacker.cli.PackCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
@@ -13,7 +14,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  * <p>Commands that need no database (such as {@code scan-refs}) run without starting Spring, so
  * scripts get their answer in milliseconds; anything else starts the service.
  */
-@SpringBootApplication
+@SpringBootApplication(exclude = UserDetailsServiceAutoConfiguration.class)
 @ConfigurationPropertiesScan
 @EnableScheduling
 public class PackerApplication {

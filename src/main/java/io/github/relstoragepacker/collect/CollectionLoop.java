@@ -3,10 +3,13 @@ package io.github.relstoragepacker.collect;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.TargetDatabase;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -16,7 +19,8 @@ import org.springframework.stereotype.Component;
  * The daemon's one working thread: every poll interval it maintains the index (build, poll,
  * reconcile) and, when due, runs a drain or a cycle collection with the configured grace period.
  * Explicit packs run through {@link #pack}, excluded from the scheduled steps, so the index is never
- * written by two transactions of this process at once.
+ * written by two transactions of this process at once. An operator's pause stops the scheduled steps
+ * only; an explicit pack still runs, catching the index up under its own fences.
  */
 @Component
 public class CollectionLoop {
@@ -30,6 +34,13 @@ public class CollectionLoop {
     private final Clock clock;
     private Instant nextDrain;
     private Instant nextMark;
+    private volatile boolean paused;
+    private volatile @Nullable CollectionProgress current;
+    private volatile @Nullable Finished lastRun;
+    private volatile double lastSuccessSeconds = Double.NaN;
+
+    /** A run that ended, and when. */
+    public record Finished(CollectionResult result, Instant at) {}
 
     CollectionLoop(
             IndexMaintainer index,
@@ -37,6 +48,7 @@ public class CollectionLoop {
             DataSource dataSource,
             CollectorProperties properties,
             CollectorMetrics metrics,
+            MeterRegistry registry,
             Clock clock) {
         this.index = index;
         this.target = target;
@@ -45,11 +57,21 @@ public class CollectionLoop {
         this.collector = new Collector(dataSource, index, properties, metrics, clock);
         this.nextDrain = clock.instant().plus(properties.drainInterval());
         this.nextMark = clock.instant().plus(properties.markInterval());
+        Gauge.builder("packer.collector.paused", this, l -> l.paused ? 1 : 0)
+                .description("1 while an operator has paused the poller and the continuous collector")
+                .register(registry);
+        Gauge.builder("packer.collector.on.hold", this, l -> l.holdReason() == null ? 0 : 1)
+                .description("1 while collection is on hold: the last run refused to delete, the status says why")
+                .register(registry);
+        Gauge.builder("packer.collector.last.success.timestamp", this, l -> l.lastSuccessSeconds)
+                .description("When a collection run last completed (epoch seconds)")
+                .baseUnit("seconds")
+                .register(registry);
     }
 
     @Scheduled(fixedDelayString = "${packer.index.poll-interval:200ms}")
     synchronized void tick() {
-        if (!index.maintain() || !properties.enabled()) {
+        if (paused || !index.maintain() || !properties.enabled()) {
             return;
         }
         Instant now = clock.instant();
@@ -64,10 +86,28 @@ public class CollectionLoop {
     }
 
     /**
-     * One pack now: catch the index up, then collect everything unreachable for longer than {@code
-     * grace}, cycles and what hangs below them included.
+     * One pack now: catch the index up, then collect everything unreachable for longer than the
+     * request's grace, cycles and what hangs below them included unless the request says otherwise.
+     * {@code progress} shows how far it got, and cancels it at the next batch boundary.
      */
-    public synchronized CollectionResult pack(Duration grace, boolean dryRun) throws Exception {
+    public synchronized CollectionResult pack(PackRequest request, CollectionProgress progress) throws Exception {
+        CollectionResult result = packNow(request, progress);
+        finished(result);
+        return result;
+    }
+
+    /** One pack of everything unreachable for longer than {@code grace}, cycles included. */
+    public CollectionResult pack(Duration grace, boolean dryRun) throws Exception {
+        PackRequest request = new PackRequest(grace, dryRun, true);
+        return pack(request, progressFor(request));
+    }
+
+    /** A progress for a pack about to be asked of {@link #pack}. */
+    public CollectionProgress progressFor(PackRequest request) {
+        return new CollectionProgress(request.kind(), clock);
+    }
+
+    private CollectionResult packNow(PackRequest request, CollectionProgress progress) throws Exception {
         RelStorageDatabase db = target.current();
         if (db == null || !index.maintain()) {
             String why;
@@ -80,9 +120,68 @@ public class CollectionLoop {
             } else {
                 why = "the index could not be brought up to date; the log names the cause";
             }
-            return CollectionResult.refused(CollectionKind.CYCLES, why);
+            return CollectionResult.refused(request.kind(), why);
         }
-        return collector.run(CollectionKind.CYCLES, grace, dryRun, db);
+        current = progress;
+        try {
+            return collector.run(request.kind(), request.grace(), request.dryRun(), db, progress);
+        } finally {
+            progress.step(CollectionProgress.Step.FINISHED);
+            current = null;
+        }
+    }
+
+    /** Stops the scheduled index maintenance and collection until {@link #resume}; a running batch ends first. */
+    public void pause() {
+        paused = true;
+        log.warn("Paused by an operator: no polling and no continuous collection until resumed");
+    }
+
+    public void resume() {
+        paused = false;
+        log.info("Resumed by an operator");
+    }
+
+    public boolean paused() {
+        return paused;
+    }
+
+    /** The run under way (scheduled or explicit), or null when idle. */
+    public @Nullable CollectionProgress current() {
+        return current;
+    }
+
+    /** The last run that ended, scheduled or explicit, or null if none did since the start. */
+    public @Nullable Finished lastRun() {
+        return lastRun;
+    }
+
+    /** Why the last run refused to delete anything, or null if it did not. */
+    public @Nullable String holdReason() {
+        Finished last = lastRun;
+        if (last == null) {
+            return null;
+        }
+        return switch (last.result().outcome()) {
+            case ON_HOLD, REFUSED -> last.result().message();
+            default -> null;
+        };
+    }
+
+    /** Throws the index away and lets the next step rebuild it, between two runs. */
+    public synchronized void rebuildIndex() throws Exception {
+        if (!index.maintain()) {
+            throw new IllegalStateException("this instance cannot write the index now (phase " + index.phase()
+                    + (index.lastFailure() == null ? "" : ", " + index.lastFailure()) + ")");
+        }
+        index.discard();
+    }
+
+    private void finished(CollectionResult result) {
+        lastRun = new Finished(result, clock.instant());
+        if (result.outcome() == CollectionResult.Outcome.COMPLETED) {
+            lastSuccessSeconds = clock.millis() / 1000.0;
+        }
     }
 
     Collector collector() {
@@ -91,7 +190,15 @@ public class CollectionLoop {
 
     private void runLogged(CollectionKind kind) {
         try {
-            CollectionResult result = collector.run(kind, properties.grace(), false, target.current());
+            CollectionProgress progress = new CollectionProgress(kind, clock);
+            current = progress;
+            CollectionResult result;
+            try {
+                result = collector.run(kind, properties.grace(), false, target.current(), progress);
+            } finally {
+                current = null;
+            }
+            finished(result);
             if (result.objects() > 0 || result.outcome() != CollectionResult.Outcome.COMPLETED) {
                 log.info(
                         "{} collection: {} objects ({} bytes) deleted, {}{}",

@@ -31,6 +31,7 @@ public record CollectionResult(
         PACK_LOCK_BUSY,
         ON_HOLD,
         FENCE_BUSY,
+        CANCELLED,
         REFUSED
     }
 
@@ -89,9 +90,11 @@ public record CollectionResult(
         }
 
         CollectionResult build() {
-            String message = outcome == Outcome.FENCE_BUSY
-                    ? "Plone kept RelStorage's commit lock busy; the rest waits for the next run."
-                    : "";
+            String message = switch (outcome) {
+                case FENCE_BUSY -> "Plone kept RelStorage's commit lock busy; the rest waits for the next run.";
+                case CANCELLED -> "Cancelled at a batch boundary; every batch before it was committed whole.";
+                default -> "";
+            };
             return new CollectionResult(kind, outcome, objects, bytes, largeObjects, blobFiles, Map.of(), message);
         }
     }

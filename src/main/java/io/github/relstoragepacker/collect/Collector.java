@@ -86,7 +86,9 @@ final class Collector {
     }
 
     /** Runs one collection of {@code kind} with {@code grace}; the index must be ready and led by us. */
-    CollectionResult run(CollectionKind kind, Duration grace, boolean dryRun, RelStorageDatabase db) throws Exception {
+    CollectionResult run(
+            CollectionKind kind, Duration grace, boolean dryRun, RelStorageDatabase db, CollectionProgress progress)
+            throws Exception {
         long cutoff = Tids.toTid(clock.instant().minus(grace));
         LockGeneration generation = db.generation();
         if (generation == null || !db.collectProblems().isEmpty()) {
@@ -101,11 +103,12 @@ final class Collector {
             }
             String hold = holdReason(c);
             if (hold != null) {
-                metrics.hold();
+                metrics.hold("quarantine");
                 log.warn("Collection on hold: {}", hold);
                 return CollectionResult.onHold(kind, hold);
             }
             if (kind == CollectionKind.CYCLES || dryRun) {
+                progress.step(CollectionProgress.Step.MARKING);
                 ReachabilityMark.Result mark = new ReachabilityMark(index).run(c);
                 log.info(
                         "Mark: {} of {} objects reachable, {} unreachable",
@@ -113,7 +116,9 @@ final class Collector {
                         mark.objects(),
                         mark.unreachable());
                 afterMark.run();
-                prepareCandidates(c, cutoff);
+                progress.candidates(prepareCandidates(c, cutoff));
+            } else {
+                progress.candidates(eligibleUnreferenced(c, cutoff));
             }
             if (dryRun) {
                 return dryRun(c, kind);
@@ -122,7 +127,8 @@ final class Collector {
                 if (pack == null) {
                     return CollectionResult.packLockBusy(kind, generation.packLockKey());
                 }
-                return deleteInBatches(c, kind, cutoff, new CommitFence(generation), generation, outbox);
+                progress.step(CollectionProgress.Step.DELETING);
+                return deleteInBatches(c, kind, cutoff, new CommitFence(generation), generation, outbox, progress);
             }
         }
     }
@@ -141,7 +147,7 @@ final class Collector {
     }
 
     /** Candidates of a cycle run: old enough, and not reached by a younger unreachable object. */
-    private static void prepareCandidates(Connection c, long cutoff) throws SQLException {
+    private static long prepareCandidates(Connection c, long cutoff) throws SQLException {
         c.setAutoCommit(true);
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_candidate (zoid bigint PRIMARY KEY)");
@@ -156,10 +162,23 @@ final class Collector {
                 + " AND NOT EXISTS (SELECT 1 FROM tainted t WHERE t.zoid = u.zoid)")) {
             st.setLong(1, cutoff);
             st.setLong(2, cutoff);
-            st.executeUpdate();
+            long candidates = st.executeUpdate();
+            try (Statement analyze = c.createStatement()) {
+                analyze.execute("ANALYZE packer_candidate");
+            }
+            return candidates;
         }
-        try (Statement st = c.createStatement()) {
-            st.execute("ANALYZE packer_candidate");
+    }
+
+    /** A drain's first estimate: what is old enough now; the cascade below it shows up as it goes. */
+    private static long eligibleUnreferenced(Connection c, long cutoff) throws SQLException {
+        try (PreparedStatement st =
+                c.prepareStatement("SELECT count(*) FROM packer.unreferenced WHERE since_tid <= ? AND zoid <> 0")) {
+            st.setLong(1, cutoff);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 
@@ -186,7 +205,8 @@ final class Collector {
             long cutoff,
             CommitFence fence,
             LockGeneration generation,
-            @Nullable BlobOutbox outbox)
+            @Nullable BlobOutbox outbox,
+            CollectionProgress progress)
             throws Exception {
         CollectionResult.Builder result = CollectionResult.builder(kind);
         c.setAutoCommit(false);
@@ -202,6 +222,12 @@ final class Collector {
         candidatesAfter = -1;
         long longestHold = 0;
         while (true) {
+            if (progress.cancelRequested()) {
+                CollectionResult cancelled =
+                        result.outcome(CollectionResult.Outcome.CANCELLED).build();
+                log.info("{}: cancelled after {} objects", kind, cancelled.objects());
+                return cancelled;
+            }
             long waitStart = System.nanoTime();
             int busy = fence.acquire(c, properties.maxFenceWait());
             metrics.fenceWait(System.nanoTime() - waitStart, busy);
@@ -224,6 +250,7 @@ final class Collector {
             }
             long holdNanos = System.nanoTime() - held;
             metrics.fenceHold(holdNanos);
+            metrics.batch(System.nanoTime() - waitStart, batch.selected());
             adapt(holdNanos);
             longestHold = Math.max(longestHold, holdNanos);
             // a cycle run walks its candidates once; a drain stops when nothing more could go
@@ -245,6 +272,7 @@ final class Collector {
             long files = outbox == null ? 0 : outbox.process(c);
             result.add(batch.deleted(), batch.bytes(), batch.largeObjects(), files);
             metrics.deleted(batch.deleted(), batch.bytes(), batch.largeObjects(), files);
+            progress.batch(batch.selected(), batch.deleted(), batch.bytes(), batch.largeObjects(), files);
         }
     }
 
@@ -291,6 +319,7 @@ final class Collector {
                 candidatesAfter = rs.getLong(2);
             }
         }
+        long locked = selected;
         try (Statement st = c.createStatement()) {
             if (generation == LockGeneration.ADVISORY_LOCK) {
                 // Objects a voting transaction holds (its advisory object lock, 3.5+) are left to it. Read
@@ -306,6 +335,7 @@ final class Collector {
                                 + " FOR UPDATE OF s SKIP LOCKED)"
                                 + " DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.zoid = b.zoid)");
             }
+            locked -= count(st);
             st.execute("UPDATE packer_batch b SET chunks = c.n FROM (SELECT zoid, count(*) AS n FROM blob_chunk"
                     + " WHERE zoid IN (SELECT zoid FROM packer_batch) GROUP BY zoid) c WHERE c.zoid = b.zoid");
         }
@@ -313,7 +343,14 @@ final class Collector {
                 + " (SELECT zoid, sum(chunks) OVER (ORDER BY zoid) AS total FROM packer_batch) t WHERE t.total > ?)"
                 + " AND zoid > (SELECT min(zoid) FROM packer_batch)")) {
             st.setLong(1, properties.maxLargeObjectsPerTransaction());
-            st.executeUpdate();
+            if (st.executeUpdate() > 0 && kind == CollectionKind.CYCLES) {
+                // what the bound put off is taken by the next batch, not skipped for this run
+                try (Statement max = c.createStatement();
+                        ResultSet rs = max.executeQuery("SELECT max(zoid) FROM packer_batch")) {
+                    rs.next();
+                    candidatesAfter = rs.getLong(1);
+                }
+            }
         }
         long expected;
         long bytes;
@@ -326,6 +363,7 @@ final class Collector {
             bytes = rs.getLong(2);
             chunks = rs.getLong(3);
         }
+        metrics.kept("locked", locked);
         if (expected == 0) {
             return new Batch(selected, 0, 0, 0);
         }
@@ -343,6 +381,13 @@ final class Collector {
         }
         index.forgetDeleted(c);
         return new Batch(selected, expected, bytes, chunks);
+    }
+
+    private static long count(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM packer_batch")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /** Test seam: runs between the mark and the choice of candidates, to commit "during the analysis". */

@@ -6,20 +6,30 @@ import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
-/** The collector's meters: what was deleted, and what the fence cost Plone. */
+/**
+ * The collector's meters: what was examined, deleted and kept, and what the fence cost Plone. Names
+ * and units are the ones the README's metric table, the Grafana dashboard and the alerts use.
+ */
 @Component
 class CollectorMetrics {
 
+    private final MeterRegistry registry;
+    private final Counter scanned;
     private final Counter objects;
     private final Counter bytes;
     private final Counter largeObjects;
     private final Counter blobFiles;
     private final Counter busy;
-    private final Counter holds;
     private final Timer fenceHold;
     private final Timer fenceWait;
+    private final Timer batch;
 
     CollectorMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        scanned = Counter.builder("packer.collector.scanned")
+                .description("Candidates taken into a deletion batch and re-checked under the commit lock")
+                .baseUnit("objects")
+                .register(registry);
         objects = Counter.builder("packer.collector.deleted.objects")
                 .description("Objects deleted from object_state")
                 .baseUnit("objects")
@@ -39,9 +49,6 @@ class CollectorMetrics {
         busy = Counter.builder("packer.collector.fence.busy")
                 .description("Attempts to take RelStorage's commit lock that found it busy and backed off")
                 .register(registry);
-        holds = Counter.builder("packer.collector.holds")
-                .description("Collection runs refused because some object's references are unknown (quarantine)")
-                .register(registry);
         fenceHold = Timer.builder("packer.collector.fence.hold")
                 .description("Time RelStorage's commit lock was held by one deletion batch")
                 .publishPercentileHistogram()
@@ -50,6 +57,12 @@ class CollectorMetrics {
                 .description("Time spent waiting for RelStorage's commit lock before a batch")
                 .publishPercentileHistogram()
                 .register(registry);
+        batch = Timer.builder("packer.collector.batch")
+                .description("Duration of one deletion batch, waiting for the commit lock included")
+                .publishPercentileHistogram()
+                .register(registry);
+        kept("locked", 0);
+        holds("quarantine");
     }
 
     void deleted(long count, long stateBytes, long unlinked, long files) {
@@ -70,7 +83,30 @@ class CollectorMetrics {
         }
     }
 
-    void hold() {
-        holds.increment();
+    void batch(long nanos, long examined) {
+        batch.record(nanos, TimeUnit.NANOSECONDS);
+        scanned.increment(examined);
+    }
+
+    /** Candidates left in place for {@code reason}: never deleted on doubt, always counted. */
+    void kept(String reason, long count) {
+        Counter.builder("packer.collector.kept")
+                .description("Candidates re-checked under the commit lock and kept, by reason")
+                .baseUnit("objects")
+                .tag("reason", reason)
+                .register(registry)
+                .increment(count);
+    }
+
+    /** A run refused to delete anything for {@code reason}. */
+    void hold(String reason) {
+        holds(reason).increment();
+    }
+
+    private Counter holds(String reason) {
+        return Counter.builder("packer.collector.holds")
+                .description("Collection runs that deleted nothing because collecting was not safe, by reason")
+                .tag("reason", reason)
+                .register(registry);
     }
 }

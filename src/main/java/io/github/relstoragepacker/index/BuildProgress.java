@@ -17,11 +17,11 @@ class BuildProgress {
     private volatile long resumedAt;
 
     BuildProgress(MeterRegistry registry) {
-        Gauge.builder("packer.index.build.objects", objects, AtomicLong::get)
+        Gauge.builder("packer.index.build.scanned", objects, AtomicLong::get)
                 .description("Objects read by the initial index build")
                 .baseUnit("objects")
                 .register(registry);
-        Gauge.builder("packer.index.build.objects.total", this, p -> p.total)
+        Gauge.builder("packer.index.build.estimated", this, p -> p.total)
                 .description("Objects the initial index build expects to read (planner estimate)")
                 .baseUnit("objects")
                 .register(registry);

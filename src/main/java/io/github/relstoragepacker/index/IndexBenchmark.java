@@ -131,7 +131,8 @@ public final class IndexBenchmark {
                 5000,
                 Integer.parseInt(options.getOrDefault("threads", "0")),
                 250_000,
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10),
+                Duration.ofSeconds(30));
         try (LeaderLock leader = LeaderLock.over(dataSource)) {
             leader.tryAcquire();
             long objects = count(dataSource);

@@ -32,6 +32,25 @@ import org.springframework.stereotype.Component;
 @Component
 public class IndexMaintainer {
 
+    /** Where the index stands, as of the last step. */
+    public enum Phase {
+        /** No readable history-free RelStorage database yet. */
+        WAITING_FOR_DATABASE,
+        /** Another instance holds the leader lock; this one reads nothing and waits. */
+        STANDBY,
+        /** The initial build is reading {@code object_state}. */
+        BUILDING,
+        /** Reading the transactions committed since the watermark, after a start or a long pause. */
+        CATCHING_UP,
+        /** Caught up with every committed transaction as of the last step. */
+        READY
+    }
+
+    /** The advisory lock key whose holder is the active instance. */
+    public static final long LEADER_LOCK_KEY = LeaderLock.KEY;
+
+    private static final long CATCHING_UP_AFTER_MILLIS = 10_000;
+
     private static final Logger log = LoggerFactory.getLogger(IndexMaintainer.class);
 
     private final TargetDatabase target;
@@ -44,7 +63,8 @@ public class IndexMaintainer {
     private long nextReconcileNanos = System.nanoTime();
     private volatile long caughtUpAtMillis;
     private volatile long quarantined;
-    private @Nullable String lastFailure;
+    private volatile Phase phase = Phase.WAITING_FOR_DATABASE;
+    private volatile @Nullable String lastFailure;
 
     IndexMaintainer(
             TargetDatabase target,
@@ -141,18 +161,28 @@ public class IndexMaintainer {
 
     private boolean step() throws Exception {
         RelStorageDatabase db = target.current();
-        if (db == null || !db.readable() || !leader.tryAcquire()) {
+        if (db == null || !db.readable()) {
+            phase = Phase.WAITING_FOR_DATABASE;
+            return false;
+        }
+        if (!leader.tryAcquire()) {
+            phase = Phase.STANDBY;
             return false;
         }
         Steps s = steps(db);
         try (Connection c = dataSource.getConnection()) {
             if (IndexState.read(c).phase() != IndexState.Phase.READY) {
+                phase = Phase.BUILDING;
                 s.build.run();
             }
         }
         long started = System.currentTimeMillis();
+        if (started - caughtUpAtMillis > CATCHING_UP_AFTER_MILLIS) {
+            phase = Phase.CATCHING_UP;
+        }
         s.poller.poll();
         caughtUpAtMillis = started;
+        phase = Phase.READY;
         quarantined =
                 jdbc.queryForObject("SELECT count(*) FROM packer.quarantine WHERE accepted_at IS NULL", Long.class);
         if (System.nanoTime() >= nextReconcileNanos) {
@@ -181,14 +211,63 @@ public class IndexMaintainer {
         return steps;
     }
 
+    /**
+     * Recomputes the index (all of it when {@code fraction} is 1, else the objects whose zoid hashes
+     * into it, plus the table invariants) and reports every difference. Read-only.
+     */
+    public VerificationReport verify(double fraction) throws SQLException {
+        RelStorageDatabase db = target.current();
+        if (db == null || !db.readable()) {
+            throw new IllegalStateException("the database cannot be read: "
+                    + (db == null ? target.failure() : String.join(" ", db.readProblems())));
+        }
+        return new IndexVerifier(dataSource, String.valueOf(db.schema())).verify(fraction);
+    }
+
+    /**
+     * Throws the index away, keeping the blob outbox (files still to remove) and the history of runs;
+     * the next step builds it again from scratch. Objects' "unreachable since" restarts at the new
+     * build, so nothing becomes collectable earlier than it would have.
+     */
+    public void discard() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                leader.requireHeld(c);
+                st.execute("TRUNCATE packer.object, packer.ref, packer.unreferenced, packer.unreachable,"
+                        + " packer.quarantine, packer.build_range");
+                st.execute("UPDATE packer.progress SET phase = 'empty', watermark = 0, build_snapshot_tid = NULL,"
+                        + " build_started_at = NULL, build_finished_at = NULL");
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        caughtUpAtMillis = 0;
+        phase = Phase.BUILDING;
+        log.warn("Index discarded on request; it is rebuilt from scratch at the next step");
+    }
+
+    /** Where the index stands, as of the last step. */
+    public Phase phase() {
+        return phase;
+    }
+
+    /** Why the last step failed, or null when it succeeded. */
+    public @Nullable String lastFailure() {
+        return lastFailure;
+    }
+
+    /** Seconds since the index last caught up with every committed transaction; NaN before it ever did. */
+    public double lagSeconds() {
+        long at = caughtUpAtMillis;
+        return at == 0 ? Double.NaN : (System.currentTimeMillis() - at) / 1000.0;
+    }
+
     /** Whether this instance holds the leader lock, as of its last step. */
     public boolean active() {
         return leader.held();
-    }
-
-    private double lagSeconds() {
-        long at = caughtUpAtMillis;
-        return at == 0 ? Double.NaN : (System.currentTimeMillis() - at) / 1000.0;
     }
 
     @PreDestroy

@@ -16,6 +16,8 @@ import org.springframework.validation.annotation.Validated;
  *     one unit per thread
  * @param reconcileInterval how often objects deleted behind the index's back (by zodbpack or by hand)
  *     are looked for and removed from it
+ * @param statisticsInterval how often the counts shown in status and metrics (objects, garbage pending
+ *     and its bytes) are recounted; each recount reads our tables once
  */
 @Validated
 @ConfigurationProperties("packer.index")
@@ -24,7 +26,8 @@ record IndexProperties(
         @DefaultValue("5000") int batchSize,
         @DefaultValue("0") int buildThreads,
         @DefaultValue("250000") long buildRangeSize,
-        @DefaultValue("10m") Duration reconcileInterval) {
+        @DefaultValue("10m") Duration reconcileInterval,
+        @DefaultValue("30s") Duration statisticsInterval) {
 
     int effectiveBuildThreads() {
         return buildThreads > 0 ? buildThreads : Runtime.getRuntime().availableProcessors();

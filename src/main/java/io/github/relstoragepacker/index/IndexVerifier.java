@@ -26,13 +26,6 @@ import javax.sql.DataSource;
  */
 final class IndexVerifier {
 
-    /** What a verification found; {@code differences} lists at most {@value #MAX_LISTED} of them. */
-    record Report(long objectsChecked, long differenceCount, List<String> differences) {
-        boolean clean() {
-            return differenceCount == 0;
-        }
-    }
-
     static final int MAX_LISTED = 1000;
 
     private static final String[][] INVARIANTS = {
@@ -73,7 +66,7 @@ final class IndexVerifier {
     }
 
     /** Verifies the objects whose zoid hashes into {@code fraction} (1 = all) and the table invariants. */
-    Report verify(double fraction) throws SQLException {
+    VerificationReport verify(double fraction) throws SQLException {
         List<String> differences = new ArrayList<>();
         long[] counts = new long[2];
         try (Connection index = dataSource.getConnection();
@@ -93,7 +86,7 @@ final class IndexVerifier {
             index.rollback();
             state.rollback();
         }
-        return new Report(counts[0], counts[1], List.copyOf(differences));
+        return new VerificationReport(counts[0], counts[1], List.copyOf(differences));
     }
 
     private void compareObjects(

@@ -125,6 +125,17 @@ public record RelStorageDatabase(
         }
     }
 
+    /** What costs performance without being wrong, with the statement that fixes it; empty when nothing. */
+    public List<String> warnings() {
+        if (blobsInDatabase && !blobChunkIndexed) {
+            return List.of("blob_chunk(chunk) has no index: every deleted blob makes RelStorage's delete trigger"
+                    + " scan the whole blob_chunk table, so deleting blobs takes time proportional to all blobs for"
+                    + " each one. Add the index with: CREATE INDEX CONCURRENTLY blob_chunk_chunk ON " + schema
+                    + ".blob_chunk (chunk);");
+        }
+        return List.of();
+    }
+
     /** One line for logs and status. */
     public String summary() {
         return switch (kind) {

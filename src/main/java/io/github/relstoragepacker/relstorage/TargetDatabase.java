@@ -71,12 +71,8 @@ public class TargetDatabase {
         for (String problem : db.collectProblems()) {
             log.error(problem);
         }
-        if (db.blobsInDatabase() && !db.blobChunkIndexed()) {
-            log.warn(
-                    "blob_chunk(chunk) has no index: every deleted blob makes RelStorage's delete trigger scan"
-                            + " the whole blob_chunk table. Add the index with:"
-                            + " CREATE INDEX CONCURRENTLY blob_chunk_chunk ON {}.blob_chunk (chunk);",
-                    db.schema());
+        for (String warning : db.warnings()) {
+            log.warn(warning);
         }
     }
 }

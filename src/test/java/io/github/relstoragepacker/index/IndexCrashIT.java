@@ -77,7 +77,7 @@ class IndexCrashIT {
             writes.get(60, TimeUnit.SECONDS);
             await(() -> watermark(jdbc) >= lastTid.get(), third);
 
-            IndexVerifier.Report report = new IndexVerifier(db.dataSource(), "public").verify(1);
+            VerificationReport report = new IndexVerifier(db.dataSource(), "public").verify(1);
 
             assertThat(report.differences()).isEmpty();
             assertThat(report.objectsChecked()).isGreaterThan(60_000);

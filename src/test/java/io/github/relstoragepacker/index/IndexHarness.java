@@ -51,7 +51,8 @@ final class IndexHarness implements AutoCloseable {
                 source,
                 reader,
                 classes,
-                new IndexProperties(Duration.ofMillis(10), 50, threads, rangeSize, Duration.ofMinutes(1)),
+                new IndexProperties(
+                        Duration.ofMillis(10), 50, threads, rangeSize, Duration.ofMinutes(1), Duration.ofSeconds(30)),
                 new BuildProgress(new SimpleMeterRegistry()),
                 leader);
     }
@@ -64,7 +65,7 @@ final class IndexHarness implements AutoCloseable {
         return new VanishedObjects("public", leader);
     }
 
-    IndexVerifier.Report verify() throws SQLException {
+    VerificationReport verify() throws SQLException {
         return new IndexVerifier(dataSource, "public").verify(1);
     }
 

@@ -43,7 +43,7 @@ class IndexPollerTest {
             assertThat(polling.get(60, TimeUnit.SECONDS)).isPositive();
             h.poller(7).poll();
 
-            IndexVerifier.Report report = h.verify();
+            VerificationReport report = h.verify();
 
             assertThat(report.differences()).as("seed %d", seed).isEmpty();
             assertThat(report.objectsChecked()).isEqualTo(graph.children.size());

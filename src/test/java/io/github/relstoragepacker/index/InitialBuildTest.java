@@ -50,7 +50,7 @@ class InitialBuildTest {
             assertThat(writes.get(60, TimeUnit.SECONDS)).isPositive();
             h.poller(50).poll();
 
-            IndexVerifier.Report report = h.verify();
+            VerificationReport report = h.verify();
 
             assertThat(report.differences()).as("seed %d", seed).isEmpty();
             assertThat(report.objectsChecked()).isEqualTo(graph.children.size());

@@ -1,0 +1,101 @@
+package io.github.relstoragepacker.api;
+
+import io.github.relstoragepacker.collect.PackBusyException;
+import io.github.relstoragepacker.collect.PackJob;
+import io.github.relstoragepacker.collect.PackJobs;
+import io.github.relstoragepacker.collect.PackRequest;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.PositiveOrZero;
+import java.net.URI;
+import java.security.Principal;
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Packs as jobs: start one, follow it, cancel it, list the recent ones. */
+@RestController
+@RequestMapping(PacksController.PATH)
+class PacksController {
+
+    static final String PATH = "/api/v1/packs";
+
+    private final PackJobs jobs;
+
+    PacksController(PackJobs jobs) {
+        this.jobs = jobs;
+    }
+
+    /**
+     * A pack request.
+     *
+     * @param days objects unreachable for longer than this many days go (zodbpack's --days); or
+     * @param graceSeconds the same in seconds; give exactly one of the two
+     * @param dryRun report what would go, delete nothing (default false)
+     * @param includeCycles mark from the root and collect cycles too (default true)
+     */
+    record PackBody(
+            @DecimalMin("0") @DecimalMax("36500") @Nullable Double days,
+            @PositiveOrZero @Nullable Long graceSeconds,
+            @Nullable Boolean dryRun,
+            @Nullable Boolean includeCycles) {
+
+        PackRequest toRequest() {
+            if ((days == null) == (graceSeconds == null)) {
+                throw new IllegalArgumentException(
+                        "give exactly one of \"days\" (zodbpack's --days) and \"graceSeconds\", e.g. {\"days\": 1}");
+            }
+            Duration grace =
+                    days != null ? Duration.ofMillis(Math.round(days * 86_400_000)) : Duration.ofSeconds(graceSeconds);
+            return new PackRequest(grace, Boolean.TRUE.equals(dryRun), includeCycles == null || includeCycles);
+        }
+    }
+
+    @PostMapping
+    ResponseEntity<PackView> start(@Valid @RequestBody PackBody body, Principal principal) throws PackBusyException {
+        PackJob job = jobs.submit(body.toRequest(), principal.getName());
+        PackView view = PackView.of(job);
+        return ResponseEntity.accepted().location(URI.create(view.url())).body(view);
+    }
+
+    @GetMapping
+    List<PackView> recent(@RequestParam(defaultValue = "20") @Min(1) @Max(500) int limit) {
+        return jobs.recent(limit).stream().map(PackView::of).toList();
+    }
+
+    @GetMapping("/{id}")
+    PackView one(@PathVariable long id) {
+        return PackView.of(jobs.find(id).orElseThrow(() -> unknown(id)));
+    }
+
+    @DeleteMapping("/{id}")
+    ResponseEntity<PackView> cancel(@PathVariable long id) {
+        boolean here = jobs.runsHere(id);
+        PackJob job = jobs.cancel(id).orElseThrow(() -> unknown(id));
+        if (!job.active()) {
+            throw new IllegalStateException(
+                    "pack job " + id + " already ended (" + job.state() + "); nothing to cancel");
+        }
+        if (!here) {
+            throw new IllegalStateException("pack job " + id + " runs on another instance; cancel it through that one");
+        }
+        return ResponseEntity.status(HttpStatus.ACCEPTED).body(PackView.of(job));
+    }
+
+    private static NotFoundException unknown(long id) {
+        return new NotFoundException("there is no pack job " + id + "; GET " + PATH + " lists the recent ones");
+    }
+}

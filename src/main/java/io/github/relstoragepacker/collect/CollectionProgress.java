@@ -1,0 +1,121 @@
+package io.github.relstoragepacker.collect;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Live progress of one collection run, written by the collector at batch boundaries and read by any
+ * thread (status, pack jobs). A cancellation request is only looked at between batches: a batch is one
+ * transaction, so cancelling never leaves one half done.
+ */
+public final class CollectionProgress {
+
+    /** Where a run is. */
+    public enum Step {
+        STARTING,
+        MARKING,
+        DELETING,
+        FINISHED
+    }
+
+    private final CollectionKind kind;
+    private final Clock clock;
+    private final Instant startedAt;
+    private volatile Step step = Step.STARTING;
+    private volatile long candidates = -1;
+    private volatile @Nullable Instant deletingSince;
+    private volatile boolean cancelRequested;
+    private final AtomicLong examined = new AtomicLong();
+    private final AtomicLong deleted = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong largeObjects = new AtomicLong();
+    private final AtomicLong blobFiles = new AtomicLong();
+
+    public CollectionProgress(CollectionKind kind, Clock clock) {
+        this.kind = kind;
+        this.clock = clock;
+        this.startedAt = clock.instant();
+    }
+
+    /** Asks the run to stop at its next batch boundary. */
+    public void cancel() {
+        cancelRequested = true;
+    }
+
+    public boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    void step(Step value) {
+        step = value;
+        if (value == Step.DELETING) {
+            deletingSince = clock.instant();
+        }
+    }
+
+    void candidates(long value) {
+        candidates = value;
+    }
+
+    void batch(long examinedCount, long deletedCount, long stateBytes, long unlinked, long files) {
+        examined.addAndGet(examinedCount);
+        deleted.addAndGet(deletedCount);
+        bytes.addAndGet(stateBytes);
+        largeObjects.addAndGet(unlinked);
+        blobFiles.addAndGet(files);
+    }
+
+    /** A consistent-enough copy for display: each number is exact, they may be one batch apart. */
+    public Snapshot snapshot() {
+        Instant now = clock.instant();
+        long done = deleted.get();
+        Instant since = deletingSince;
+        double seconds = since == null ? 0 : Duration.between(since, now).toMillis() / 1000.0;
+        double rate = seconds > 0 ? done / seconds : 0;
+        long total = candidates;
+        Duration eta = null;
+        if (total >= 0 && rate > 0 && step == Step.DELETING) {
+            eta = Duration.ofSeconds((long) Math.ceil(Math.max(0, total - examined.get()) / rate));
+        }
+        return new Snapshot(
+                kind,
+                step,
+                startedAt,
+                total,
+                examined.get(),
+                done,
+                bytes.get(),
+                largeObjects.get(),
+                blobFiles.get(),
+                rate,
+                eta,
+                cancelRequested);
+    }
+
+    /**
+     * Progress as of one moment.
+     *
+     * @param candidates objects the run expects to examine, or -1 while unknown (a drain learns its
+     *     cascade as it goes)
+     * @param examined candidates taken into batches and re-checked under the fence
+     * @param deleted objects deleted
+     * @param rate objects deleted per second since deleting started
+     * @param eta estimated time left, null while unknown
+     */
+    public record Snapshot(
+            CollectionKind kind,
+            Step step,
+            Instant startedAt,
+            long candidates,
+            long examined,
+            long deleted,
+            long bytes,
+            long largeObjects,
+            long blobFiles,
+            double rate,
+            @Nullable Duration eta,
+            boolean cancelRequested) {}
+}

@@ -1,0 +1,308 @@
+package io.github.relstoragepacker.collect;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.stereotype.Component;
+
+/**
+ * Explicit packs as jobs: accepted at once, run one at a time on a thread of their own through {@link
+ * CollectionLoop#pack}, recorded in {@code packer.collection_run} when accepted and when they end, so
+ * that their outcome outlives the process. Cancelling asks the run to stop at its next batch boundary;
+ * a batch is one transaction, so nothing is ever left half done. On shutdown the job under way is
+ * cancelled the same way and waited for.
+ */
+@Component
+public class PackJobs {
+
+    private static final Logger log = LoggerFactory.getLogger(PackJobs.class);
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(60);
+
+    private final CollectionLoop loop;
+    private final JdbcTemplate jdbc;
+    private final MeterRegistry registry;
+    private final String instance = UUID.randomUUID().toString();
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "pack-job");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Object lock = new Object();
+    private volatile @Nullable Running running;
+
+    private record Running(
+            long id,
+            PackRequest request,
+            String requestedBy,
+            Instant startedAt,
+            CollectionProgress progress,
+            boolean[] started) {}
+
+    PackJobs(CollectionLoop loop, DataSource dataSource, MeterRegistry registry) {
+        this.loop = loop;
+        this.jdbc = new JdbcTemplate(dataSource);
+        this.registry = registry;
+        Gauge.builder("packer.pack.running", this, j -> j.running == null ? 0 : 1)
+                .description("1 while a pack job is queued or running on this instance")
+                .register(registry);
+        for (String outcome : List.of("completed", "dry_run", "cancelled", "failed", "refused", "busy", "on_hold")) {
+            packs(outcome);
+        }
+    }
+
+    /**
+     * Accepts a pack and starts it in the background.
+     *
+     * @throws PackBusyException when a pack of this instance is still under way
+     * @throws org.springframework.dao.DataAccessException when the job cannot be recorded (the
+     *     database is unreachable, or our schema does not exist yet)
+     */
+    public PackJob submit(PackRequest request, String requestedBy) throws PackBusyException {
+        Running job;
+        synchronized (lock) {
+            Running busy = running;
+            if (busy != null) {
+                throw new PackBusyException(busy.id());
+            }
+            job = new Running(
+                    insert(request, requestedBy),
+                    request,
+                    requestedBy,
+                    Instant.now(),
+                    loop.progressFor(request),
+                    new boolean[1]);
+            running = job;
+        }
+        log.info("Pack job {} accepted from {}: {}", job.id(), requestedBy, request);
+        executor.execute(() -> execute(job));
+        return live(job);
+    }
+
+    /** The job with {@code id}, live if it runs here. */
+    public Optional<PackJob> find(long id) {
+        Running job = running;
+        if (job != null && job.id() == id) {
+            return Optional.of(live(job));
+        }
+        return jdbc.query("SELECT * FROM packer.collection_run WHERE id = ?", PackJobs::recorded, id).stream()
+                .findFirst();
+    }
+
+    /** The newest {@code limit} jobs, newest first. */
+    public List<PackJob> recent(int limit) {
+        Running job = running;
+        return jdbc
+                .query("SELECT * FROM packer.collection_run ORDER BY id DESC LIMIT ?", PackJobs::recorded, limit)
+                .stream()
+                .map(recorded -> job != null && job.id() == recorded.id() ? live(job) : recorded)
+                .toList();
+    }
+
+    /**
+     * Asks the job with {@code id} to stop at its next batch boundary, if it runs here; returns the job
+     * as it stands (finished jobs and jobs of other instances are returned unchanged).
+     */
+    public Optional<PackJob> cancel(long id) {
+        Running job = running;
+        if (job != null && job.id() == id) {
+            job.progress().cancel();
+            log.info("Pack job {}: cancellation requested; it stops at the next batch boundary", id);
+        }
+        return find(id);
+    }
+
+    /** Whether the job with {@code id} runs on this instance. */
+    public boolean runsHere(long id) {
+        Running job = running;
+        return job != null && job.id() == id;
+    }
+
+    private void execute(Running job) {
+        job.started()[0] = true;
+        String state;
+        CollectionResult result = null;
+        String message;
+        try {
+            result = loop.pack(job.request(), job.progress());
+            state = stateOf(result.outcome());
+            message = result.message();
+            if (result.outcome() != CollectionResult.Outcome.REFUSED) {
+                forgetInterrupted();
+            }
+        } catch (Exception e) {
+            state = "failed";
+            message = "The pack failed; nothing of the failed batch was deleted, earlier batches stay done: "
+                    + e.getMessage();
+            log.error("Pack job {} failed", job.id(), e);
+        }
+        try {
+            finish(job, state, result, message);
+        } catch (RuntimeException e) {
+            log.error("Pack job {} ended ({}) but could not be recorded: {}", job.id(), state, e.getMessage());
+        } finally {
+            packs(state).increment();
+            running = null;
+        }
+        log.info("Pack job {} ended: {}{}", job.id(), state, message.isEmpty() ? "" : " (" + message + ")");
+    }
+
+    private static String stateOf(CollectionResult.Outcome outcome) {
+        return switch (outcome) {
+            case PACK_LOCK_BUSY, FENCE_BUSY -> "busy";
+            default -> outcome.name().toLowerCase(Locale.ROOT);
+        };
+    }
+
+    private long insert(PackRequest request, String requestedBy) {
+        GeneratedKeyHolder key = new GeneratedKeyHolder();
+        jdbc.update(
+                c -> {
+                    var st = c.prepareStatement(
+                            "INSERT INTO packer.collection_run (kind, grace_seconds, dry_run, include_cycles,"
+                                    + " requested_by, instance) VALUES (?, ?, ?, ?, ?, ?)",
+                            new String[] {"id"});
+                    st.setString(1, request.kind().name());
+                    st.setLong(2, request.grace().toSeconds());
+                    st.setBoolean(3, request.dryRun());
+                    st.setBoolean(4, request.includeCycles());
+                    st.setString(5, requestedBy);
+                    st.setString(6, instance);
+                    return st;
+                },
+                key);
+        return key.getKeyAs(Long.class);
+    }
+
+    private void finish(Running job, String state, @Nullable CollectionResult result, String message) {
+        CollectionProgress.Snapshot p = job.progress().snapshot();
+        Map<String, Long> classes = result == null ? Map.of() : result.classes();
+        jdbc.update(
+                "UPDATE packer.collection_run SET finished_at = now(), outcome = ?, objects = ?, bytes = ?, blobs = ?,"
+                        + " examined = ?, large_objects = ?, message = ?, class_names = ?, class_counts = ?"
+                        + " WHERE id = ?",
+                state,
+                result == null ? p.deleted() : result.objects(),
+                result == null ? p.bytes() : result.bytes(),
+                result == null ? p.blobFiles() : result.blobFiles(),
+                p.examined(),
+                result == null ? p.largeObjects() : result.largeObjects(),
+                message,
+                classes.keySet().toArray(String[]::new),
+                classes.values().toArray(Long[]::new),
+                job.id());
+    }
+
+    /** Jobs left unfinished by another instance: we lead now, so their process is gone. */
+    private void forgetInterrupted() {
+        int rows = jdbc.update(
+                "UPDATE packer.collection_run SET finished_at = now(), outcome = 'interrupted',"
+                        + " message = 'the instance running it stopped before it ended; every batch it committed stays'"
+                        + " WHERE finished_at IS NULL AND instance IS DISTINCT FROM ?",
+                instance);
+        if (rows > 0) {
+            log.info("Marked {} pack job(s) of a stopped instance as interrupted", rows);
+        }
+    }
+
+    private Counter packs(String outcome) {
+        return Counter.builder("packer.packs")
+                .description("Pack jobs that ended, by outcome")
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+
+    private static PackJob live(Running job) {
+        CollectionProgress.Snapshot p = job.progress().snapshot();
+        return new PackJob(
+                job.id(),
+                job.started()[0] ? "running" : "queued",
+                job.request(),
+                job.requestedBy(),
+                job.startedAt(),
+                null,
+                new PackJob.Progress(
+                        p.step().name().toLowerCase(Locale.ROOT),
+                        p.candidates(),
+                        p.examined(),
+                        p.deleted(),
+                        p.bytes(),
+                        p.largeObjects(),
+                        p.blobFiles(),
+                        p.rate(),
+                        p.eta() == null ? null : p.eta().toSeconds()),
+                p.cancelRequested() ? "cancellation requested; stops at the next batch boundary" : "",
+                Map.of());
+    }
+
+    private static PackJob recorded(ResultSet rs, int row) throws SQLException {
+        Timestamp finished = rs.getTimestamp("finished_at");
+        String outcome = rs.getString("outcome");
+        Map<String, Long> classes = new LinkedHashMap<>();
+        Array names = rs.getArray("class_names");
+        Array counts = rs.getArray("class_counts");
+        if (names != null && counts != null) {
+            String[] n = (String[]) names.getArray();
+            Long[] c = (Long[]) counts.getArray();
+            for (int i = 0; i < n.length; i++) {
+                classes.put(n[i], c[i]);
+            }
+        }
+        return new PackJob(
+                rs.getLong("id"),
+                outcome == null ? "running" : outcome,
+                new PackRequest(
+                        Duration.ofSeconds(rs.getLong("grace_seconds")),
+                        rs.getBoolean("dry_run"),
+                        rs.getBoolean("include_cycles")),
+                String.valueOf(rs.getString("requested_by")),
+                rs.getTimestamp("started_at").toInstant(),
+                finished == null ? null : finished.toInstant(),
+                new PackJob.Progress(
+                        finished == null ? "running elsewhere" : "finished",
+                        -1,
+                        rs.getLong("examined"),
+                        rs.getLong("objects"),
+                        rs.getLong("bytes"),
+                        rs.getLong("large_objects"),
+                        rs.getLong("blobs"),
+                        0,
+                        null),
+                String.valueOf(rs.getString("message") == null ? "" : rs.getString("message")),
+                classes);
+    }
+
+    @PreDestroy
+    void stop() throws InterruptedException {
+        Running job = running;
+        if (job != null) {
+            log.info("Shutting down: cancelling pack job {} at its next batch boundary", job.id());
+            job.progress().cancel();
+        }
+        executor.shutdown();
+        if (!executor.awaitTermination(SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+            log.warn("Pack job still running after {}; its open batch rolls back with the connection", SHUTDOWN_WAIT);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.github.relstoragepacker.collect;
+
+import java.time.Duration;
+
+/**
+ * What an operator asks of one pack.
+ *
+ * @param grace objects unreachable for less than this are kept (zodbpack's {@code --days}, as a duration)
+ * @param dryRun analyse and report what would go, delete nothing
+ * @param includeCycles mark from the root and collect cycles too; false only drains unreferenced objects
+ */
+public record PackRequest(Duration grace, boolean dryRun, boolean includeCycles) {
+
+    public PackRequest {
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace must not be negative: " + grace);
+        }
+    }
+
+    CollectionKind kind() {
+        return includeCycles || dryRun ? CollectionKind.CYCLES : CollectionKind.DRAIN;
+    }
+}

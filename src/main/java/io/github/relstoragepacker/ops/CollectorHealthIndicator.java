@@ -1,0 +1,32 @@
+package io.github.relstoragepacker.ops;
+
+import io.github.relstoragepacker.collect.CollectionLoop;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code collector}: OUT_OF_SERVICE while collection is on hold (an unreadable object, a refused
+ * database), with the reason and its fix; UP otherwise, paused or not (a pause is an operator's
+ * choice, shown as a detail).
+ */
+@Component("collector")
+class CollectorHealthIndicator implements HealthIndicator {
+
+    private final CollectionLoop loop;
+
+    CollectorHealthIndicator(CollectionLoop loop) {
+        this.loop = loop;
+    }
+
+    @Override
+    public Health health() {
+        String hold = loop.holdReason();
+        Health.Builder health = hold == null ? Health.up() : Health.status(Status.OUT_OF_SERVICE);
+        if (hold != null) {
+            health.withDetail("onHold", hold);
+        }
+        return health.withDetail("paused", loop.paused()).build();
+    }
+}

@@ -1,0 +1,13 @@
+package io.github.relstoragepacker.ops;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * When the daemon counts as ready.
+ *
+ * @param maxLag the index may be at most this far behind the newest commit for the instance to be ready
+ */
+@ConfigurationProperties("packer.health")
+public record HealthProperties(@DefaultValue("5m") Duration maxLag) {}

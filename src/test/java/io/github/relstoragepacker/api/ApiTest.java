@@ -1,0 +1,448 @@
+package io.github.relstoragepacker.api;
+
+import static io.github.relstoragepacker.api.ApiClient.basic;
+import static io.github.relstoragepacker.api.ApiClient.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.relstoragepacker.collect.CollectionLoop;
+import io.github.relstoragepacker.testsupport.ObjectGraph;
+import io.github.relstoragepacker.testsupport.RelStorageSchema;
+import io.github.relstoragepacker.testsupport.RelStorageWriter;
+import io.github.relstoragepacker.testsupport.TestDatabase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The HTTP API over a real port against a real RelStorage database: every endpoint, its
+ * authentication and its answers to bad input. Whatever an anonymous or wrongly authenticated request
+ * tries, nothing changes.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class ApiTest {
+
+    static final String TOKEN = "test-token-0123456789";
+
+    @RegisterExtension
+    static final TestDatabase db = new TestDatabase(RelStorageSchema.HISTORY_FREE_ADVISORY_LOCK);
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", db::jdbcUrl);
+        registry.add("spring.datasource.username", db::username);
+        registry.add("spring.datasource.password", db::password);
+        registry.add("packer.collector.enabled", () -> "false");
+        registry.add("packer.index.poll-interval", () -> "50ms");
+        registry.add("packer.index.statistics-interval", () -> "200ms");
+        registry.add("packer.api.token", () -> TOKEN);
+        registry.add("packer.api.username", () -> "operator");
+        registry.add("packer.api.password", () -> "op-secret-pass");
+        registry.add("management.server.port", () -> "0");
+        registry.add(
+                "management.endpoints.web.exposure.include", () -> "health,info,prometheus,packer,env,configprops");
+    }
+
+    @LocalServerPort
+    int port;
+
+    @LocalManagementPort
+    int managementPort;
+
+    @Autowired
+    CollectionLoop loop;
+
+    ApiClient api;
+    ApiClient management;
+    ObjectGraph graph;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        api = new ApiClient(port);
+        management = new ApiClient(managementPort);
+        graph = new ObjectGraph(
+                new RelStorageWriter(db.dataSource(), RelStorageSchema.HISTORY_FREE_ADVISORY_LOCK.generation()));
+        if (new JdbcTemplate(db.dataSource())
+                        .queryForObject("SELECT count(*) FROM object_state WHERE zoid = 0", Long.class)
+                == 0) {
+            graph.commit(0, List.of());
+        } else {
+            graph.children.put(
+                    0L,
+                    new JdbcTemplate(db.dataSource())
+                            .queryForList("SELECT to_zoid FROM packer.ref WHERE from_zoid = 0", Long.class));
+        }
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> "idle".equals(status().path("phase").asString()));
+    }
+
+    JsonNode status() throws Exception {
+        return api.get("/api/v1/status", bearer(TOKEN)).json();
+    }
+
+    /** Links a new child under the root and returns it, plus an orphan. */
+    long[] linkedAndOrphan() throws Exception {
+        long linked = graph.newOid();
+        long orphan = graph.newOid();
+        List<Long> root = new ArrayList<>(graph.children.getOrDefault(0L, List.of()));
+        root.add(linked);
+        graph.commit(Map.of(linked, List.of(), orphan, List.of(), 0L, root));
+        return new long[] {linked, orphan};
+    }
+
+    boolean exists(long zoid) {
+        return new JdbcTemplate(db.dataSource())
+                        .queryForObject("SELECT count(*) FROM object_state WHERE zoid = ?", Long.class, zoid)
+                > 0;
+    }
+
+    JsonNode awaitEnded(String url) {
+        JsonNode[] job = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            job[0] = api.get(url, bearer(TOKEN)).json();
+            return !job[0].path("finishedAt").isNull() && job[0].has("finishedAt");
+        });
+        return job[0];
+    }
+
+    @Test
+    void statusNamesThePhaseTheIndexAndTheDatabase() throws Exception {
+        JsonNode status = status();
+
+        assertThat(status.path("phase").asString()).isEqualTo("idle");
+        assertThat(status.path("active").asBoolean()).isTrue();
+        assertThat(status.path("database").path("generation").asString()).contains("3.5.0a4");
+        assertThat(status.path("database").path("blobs").asString()).isEqualTo("none found");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> status().path("index").path("objects").asLong() >= 1);
+        assertThat(status().path("index").path("watermark").asString()).startsWith("0x");
+    }
+
+    @Test
+    void packStartsAJobThatDeletesTheOrphanOnly() throws Exception {
+        long[] objects = linkedAndOrphan();
+
+        ApiClient.Answer accepted = api.post("/api/v1/packs", "{\"days\": 0}", bearer(TOKEN));
+
+        assertThat(accepted.status()).isEqualTo(202);
+        String url = accepted.header("Location");
+        assertThat(url).isEqualTo(accepted.json().path("url").asString()).startsWith("/api/v1/packs/");
+        JsonNode job = awaitEnded(url);
+        assertThat(job.path("state").asString()).isEqualTo("completed");
+        assertThat(job.path("progress").path("deleted").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(job.path("requestedBy").asString()).isEqualTo("token");
+        assertThat(exists(objects[0])).isTrue();
+        assertThat(exists(objects[1])).isFalse();
+        assertThat(api.get("/api/v1/packs", bearer(TOKEN))
+                        .json()
+                        .get(0)
+                        .path("id")
+                        .asLong())
+                .isEqualTo(job.path("id").asLong());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> status().path("lastPack").path("id").asLong()
+                        == job.path("id").asLong());
+    }
+
+    @Test
+    void dryRunReportsClassesAndDeletesNothing() throws Exception {
+        long orphan = linkedAndOrphan()[1];
+
+        String url = api.post(
+                        "/api/v1/packs", "{\"graceSeconds\": 0, \"dryRun\": true}", basic("operator", "op-secret-pass"))
+                .header("Location");
+
+        JsonNode job = awaitEnded(url);
+        assertThat(job.path("state").asString()).isEqualTo("dry_run");
+        assertThat(job.path("progress").path("deleted").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(job.path("classes").size()).isGreaterThanOrEqualTo(1);
+        assertThat(job.path("requestedBy").asString()).isEqualTo("operator");
+        assertThat(exists(orphan)).isTrue();
+    }
+
+    @Test
+    void aSecondPackWhileOneRunsGets409WithTheRunningJobAndCancellingDeletesNothing() throws Exception {
+        long orphan = linkedAndOrphan()[1];
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // holding the loop keeps the first job from starting its run, as a long pack would
+        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> {
+            synchronized (loop) {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        held.await();
+        String first;
+        try {
+            first = api.post("/api/v1/packs", "{\"days\": 0}", bearer(TOKEN)).header("Location");
+
+            ApiClient.Answer second = api.post("/api/v1/packs", "{\"days\": 0}", bearer(TOKEN));
+
+            assertThat(second.status()).isEqualTo(409);
+            assertThat(second.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(second.json().path("job").asString()).isEqualTo(first);
+            assertThat(second.header("Location")).isEqualTo(first);
+            assertThat(management.get("/actuator/prometheus").body()).contains("packer_pack_running 1.0");
+            ApiClient.Answer cancel = api.delete(first, bearer(TOKEN));
+            assertThat(cancel.status()).isEqualTo(202);
+        } finally {
+            release.countDown();
+            holder.join();
+        }
+        JsonNode job = awaitEnded(first);
+        assertThat(job.path("state").asString()).isEqualTo("cancelled");
+        assertThat(exists(orphan)).isTrue();
+        assertThat(api.delete(first, bearer(TOKEN)).status()).isEqualTo(409);
+    }
+
+    @Test
+    void metricsMoveDuringARealPack() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            linkedAndOrphan();
+        }
+        double before = sample("packer_collector_deleted_objects_total");
+        double completedBefore = sample("packer_packs_total{outcome=\"completed\"}");
+
+        JsonNode job = awaitEnded(
+                api.post("/api/v1/packs", "{\"days\": 0}", bearer(TOKEN)).header("Location"));
+
+        assertThat(job.path("state").asString()).isEqualTo("completed");
+        assertThat(sample("packer_collector_deleted_objects_total")).isGreaterThanOrEqualTo(before + 20);
+        assertThat(sample("packer_packs_total{outcome=\"completed\"}")).isEqualTo(completedBefore + 1);
+        assertThat(sample("packer_collector_fence_hold_seconds_count")).isGreaterThan(0);
+        assertThat(sample("packer_collector_scanned_objects_total")).isGreaterThanOrEqualTo(20);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sample("packer_index_objects") > 20);
+        assertThat(sample("packer_index_lag_seconds")).isLessThan(60);
+    }
+
+    double sample(String series) throws Exception {
+        String text = management.get("/actuator/prometheus").body();
+        return text.lines()
+                .filter(line -> line.startsWith(series + " ") || line.startsWith(series.replace("}", ",")))
+                .filter(line -> !line.startsWith("#"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    @Test
+    void anonymousAndWrongCredentialsChangeNothing() throws Exception {
+        long orphan = linkedAndOrphan()[1];
+        int packsBefore = api.get("/api/v1/packs", bearer(TOKEN)).json().size();
+        List<String[]> wrong = List.of(
+                new String[0],
+                bearer("not-the-token"),
+                basic("operator", "wrong"),
+                basic("intruder", "op-secret-pass"),
+                new String[] {"Authorization", "Digest foo"});
+        for (String[] headers : wrong) {
+            assertThat(api.post("/api/v1/packs", "{\"days\": 0}", headers).status())
+                    .isEqualTo(401);
+            assertThat(api.post("/api/v1/pause", "{}", headers).status()).isEqualTo(401);
+            assertThat(api.post("/api/v1/index/rebuild?confirm=discard-index", "{}", headers)
+                            .status())
+                    .isEqualTo(401);
+            assertThat(api.delete("/api/v1/packs/1", headers).status()).isEqualTo(401);
+            assertThat(api.get("/api/v1/status", headers).status()).isEqualTo(401);
+        }
+        ApiClient.Answer anonymous = api.get("/api/v1/status");
+        assertThat(anonymous.response().headers().allValues("WWW-Authenticate")).anyMatch(h -> h.startsWith("Basic"));
+        assertThat(anonymous.json().path("detail").asString()).contains("Authorization");
+
+        assertThat(api.get("/api/v1/packs", bearer(TOKEN)).json().size()).isEqualTo(packsBefore);
+        assertThat(status().path("paused").asBoolean()).isFalse();
+        assertThat(exists(orphan)).isTrue();
+    }
+
+    @Test
+    void basicAuthenticatedPostsMustBeJsonSoNoOtherSiteCanForgeThem() throws Exception {
+        ApiClient.Answer form = api.postRaw(
+                "/api/v1/pause", "a=b", "application/x-www-form-urlencoded", basic("operator", "op-secret-pass"));
+
+        assertThat(form.status()).isEqualTo(403);
+        assertThat(form.json().path("detail").asString()).contains("application/json");
+        assertThat(status().path("paused").asBoolean()).isFalse();
+        assertThat(api.postRaw("/api/v1/pause", "", "text/plain", bearer(TOKEN)).status())
+                .isEqualTo(200);
+        assertThat(api.post("/api/v1/resume", "{}", basic("operator", "op-secret-pass"))
+                        .status())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void pauseStopsPollingUntilResumed() throws Exception {
+        assertThat(api.post("/api/v1/pause", null, bearer(TOKEN))
+                        .json()
+                        .path("paused")
+                        .asBoolean())
+                .isTrue();
+        try {
+            assertThat(status().path("phase").asString()).isEqualTo("paused");
+            long orphan = linkedAndOrphan()[1];
+            Thread.sleep(300);
+            assertThat(api.get("/api/v1/objects/" + orphan, bearer(TOKEN)).status())
+                    .isEqualTo(404);
+        } finally {
+            assertThat(api.post("/api/v1/resume", null, bearer(TOKEN))
+                            .json()
+                            .path("paused")
+                            .asBoolean())
+                    .isFalse();
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "idle".equals(status().path("phase").asString()));
+    }
+
+    @Test
+    void badInputGetsAProblemNamingTheFix() throws Exception {
+        assertProblem(api.post("/api/v1/packs", "{}", bearer(TOKEN)), 400, "days");
+        assertProblem(
+                api.post("/api/v1/packs", "{\"days\": 1, \"graceSeconds\": 5}", bearer(TOKEN)), 400, "exactly one");
+        assertProblem(api.post("/api/v1/packs", "{\"days\": -1}", bearer(TOKEN)), 400, "");
+        assertProblem(api.post("/api/v1/packs", "{\"days\": \"soon\"}", bearer(TOKEN)), 400, "");
+        assertProblem(api.post("/api/v1/packs", "not json", bearer(TOKEN)), 400, "");
+        assertProblem(api.get("/api/v1/objects/zoid-12", bearer(TOKEN)), 400, "0x1267");
+        assertProblem(api.get("/api/v1/objects/0x" + "f".repeat(17), bearer(TOKEN)), 400, "64 bits");
+        assertProblem(api.get("/api/v1/objects/0x7ffffffffffffff0", bearer(TOKEN)), 404, "0x7ffffffffffffff0");
+        assertProblem(api.get("/api/v1/objects/0x7ffffffffffffff0/path", bearer(TOKEN)), 404, "not in the index");
+        assertProblem(api.get("/api/v1/packs/987654", bearer(TOKEN)), 404, "no pack job 987654");
+        assertProblem(api.get("/api/v1/packs?limit=0", bearer(TOKEN)), 400, "");
+        assertProblem(api.get("/api/v1/dangling?limit=100000", bearer(TOKEN)), 400, "");
+        assertProblem(api.post("/api/v1/index/rebuild", "{}", bearer(TOKEN)), 400, "confirm=discard-index");
+        assertProblem(api.post("/api/v1/index/verify?fraction=2", "{}", bearer(TOKEN)), 400, "");
+        assertProblem(api.get("/api/v1/nothing-here", bearer(TOKEN)), 404, "");
+        assertThat(api.get("/api/v1/status", bearer(TOKEN)).status()).isEqualTo(200);
+    }
+
+    void assertProblem(ApiClient.Answer answer, int status, String detail) {
+        assertThat(answer.status()).as(answer.body()).isEqualTo(status);
+        assertThat(answer.header("Content-Type")).as(answer.body()).startsWith("application/problem+json");
+        assertThat(answer.json().path("detail").asString()).as(answer.body()).contains(detail);
+    }
+
+    @Test
+    void objectPathDanglingAndStatistics() throws Exception {
+        long parent = graph.newOid();
+        long child = graph.newOid();
+        long missing = graph.newOid() + 1000;
+        List<Long> root = new ArrayList<>(graph.children.getOrDefault(0L, List.of()));
+        root.add(parent);
+        graph.commit(Map.of(parent, List.of(child), child, List.of(missing), 0L, root));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> api.get("/api/v1/objects/" + child, bearer(TOKEN)).status() == 200);
+
+        JsonNode object = api.get("/api/v1/objects/0x" + Long.toHexString(child), bearer(TOKEN))
+                .json();
+        assertThat(object.path("oid").asString()).isEqualTo("0x" + Long.toHexString(child));
+        assertThat(object.path("object").path("referrers").get(0).asLong()).isEqualTo(parent);
+        assertThat(object.path("object").path("references").get(0).asLong()).isEqualTo(missing);
+        assertThat(object.path("object").path("reachability").asString()).isEqualTo("referenced");
+
+        JsonNode path = api.get("/api/v1/objects/" + child + "/path", bearer(TOKEN))
+                .json()
+                .path("path");
+        assertThat(path.path("found").asBoolean()).isTrue();
+        assertThat(path.path("steps").findValuesAsString("zoid")).isNotNull();
+        List<Long> chain = new ArrayList<>();
+        path.path("steps").forEach(step -> chain.add(step.path("zoid").asLong()));
+        assertThat(chain).containsExactly(0L, parent, child);
+
+        JsonNode dangling = api.get("/api/v1/dangling", bearer(TOKEN)).json();
+        assertThat(dangling.path("total").asLong()).isGreaterThanOrEqualTo(1);
+        List<Long> missingZoids = new ArrayList<>();
+        dangling.path("missing").forEach(m -> missingZoids.add(m.path("zoid").asLong()));
+        assertThat(missingZoids).contains(missing);
+
+        assertThat(api.get("/api/v1/stats/classes?limit=5", bearer(TOKEN))
+                        .json()
+                        .get(0)
+                        .has("bytes"))
+                .isTrue();
+        assertThat(api.get("/api/v1/stats/largest?limit=3", bearer(TOKEN))
+                        .json()
+                        .size())
+                .isBetween(1, 3);
+
+        long orphan = linkedAndOrphan()[1];
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> api.get("/api/v1/objects/" + orphan, bearer(TOKEN)).status() == 200);
+        JsonNode orphanPath = api.get("/api/v1/objects/" + orphan + "/path", bearer(TOKEN))
+                .json()
+                .path("path");
+        assertThat(orphanPath.path("found").asBoolean()).isFalse();
+        assertThat(orphanPath.path("complete").asBoolean()).isTrue();
+        assertThat(api.get("/api/v1/objects/" + orphan, bearer(TOKEN))
+                        .json()
+                        .path("object")
+                        .path("reachability")
+                        .asString())
+                .isEqualTo("unreferenced");
+    }
+
+    @Test
+    void verifyReportsACleanIndex() throws Exception {
+        JsonNode report =
+                api.post("/api/v1/index/verify?fraction=1", "{}", bearer(TOKEN)).json();
+
+        assertThat(report.path("differenceCount").asLong()).isZero();
+        assertThat(report.path("objectsChecked").asLong()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void actuatorShowsHealthGroupsLocksAndInfoAndNoSecrets() throws Exception {
+        assertThat(management
+                        .get("/actuator/health/liveness")
+                        .json()
+                        .path("status")
+                        .asString())
+                .isEqualTo("UP");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "UP"
+                        .equals(management
+                                .get("/actuator/health/readiness")
+                                .json()
+                                .path("status")
+                                .asString()));
+        JsonNode readiness = management.get("/actuator/health/readiness").json();
+        assertThat(readiness.path("components").has("index")).isTrue();
+        assertThat(readiness.path("components").has("relstorage")).isTrue();
+
+        JsonNode packer = management.get("/actuator/packer").json();
+        assertThat(packer.path("status").path("phase").asString()).isEqualTo("idle");
+        List<String> locks = new ArrayList<>();
+        packer.path("locks").forEach(l -> locks.add(l.path("lock").asString()));
+        assertThat(locks).contains("leader");
+        assertThat(packer.path("locksError").isNull()).isTrue();
+
+        assertThat(management
+                        .get("/actuator/info")
+                        .json()
+                        .path("relstorage")
+                        .path("generation")
+                        .asString())
+                .contains("3.5.0a4");
+
+        for (String endpoint : List.of("/actuator/env", "/actuator/configprops")) {
+            String body = management.get(endpoint).body();
+            assertThat(body).doesNotContain(TOKEN).doesNotContain("op-secret-pass");
+        }
+    }
+}
