@@ -77,10 +77,14 @@ class RelStorageConfigEnvironmentPostProcessor implements EnvironmentPostProcess
                                     : "The storage %s is history-preserving: it has no keep-history line, and"
                                             + " RelStorage then keeps history.")
                             .formatted(storage.section()),
-                    "relstorage-packer collects history-free databases only (keep-history false); pack a"
-                            + " history-preserving database with RelStorage's zodbpack. If the storage is in fact"
-                            + " history-free, the file is not the one Plone uses: it would say keep-history false.");
+                    "relstorage-packer collects history-free databases only: pack a history-preserving database"
+                            + " with RelStorage's zodbpack. If the database is history-free, the file is not the one"
+                            + " Plone uses (RelStorage refuses to open a history-free database with keep-history"
+                            + " true): point %s at Plone's, or write keep-history false."
+                                    .formatted(RelStorageConfigProperties.FILE));
         }
+        log.info("Reading connection and blob settings from %s (%s=%s) where they are not set explicitly."
+                .formatted(storage.section(), RelStorageConfigProperties.FILE, file));
         Map<String, Object> values = new LinkedHashMap<>();
         dataSource(environment, storage, values);
         blobDirectory(environment, storage, values);
@@ -182,12 +186,12 @@ class RelStorageConfigEnvironmentPostProcessor implements EnvironmentPostProcess
             String shown) {
         String explicit = explicitSource(environment, key);
         if (explicit != null) {
-            log.info("%s is set explicitly (%s); the %s from %s of %s is not used."
-                    .formatted(key, explicit, shown, storage.section(), storage.file()));
+            log.info("%s is set explicitly (%s), so the %s from %s is not used."
+                    .formatted(key, explicit, shown, storage.section()));
             return;
         }
         values.put(key, value);
-        log.info("%s: %s from %s of %s.".formatted(key, shown, storage.section(), storage.file()));
+        log.info("%s: the %s from %s.".formatted(key, shown, storage.section()));
     }
 
     /** Where {@code key} is set (in any of Spring's relaxed forms), or null when it is not. */
