@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -220,7 +221,7 @@ final class PgJdbcTranslator {
 
     private static List<Integer> ports(@Nullable String value, int hosts) {
         if (value == null || value.isEmpty()) {
-            return java.util.Collections.nCopies(hosts, DEFAULT_PORT);
+            return Collections.nCopies(hosts, DEFAULT_PORT);
         }
         String[] entries = value.split(",", -1);
         if (entries.length != 1 && entries.length != hosts) {

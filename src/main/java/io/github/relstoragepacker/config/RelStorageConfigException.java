@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.config;
 
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The RelStorage configuration file named by {@value RelStorageConfigProperties#FILE} cannot be used:
@@ -21,8 +22,7 @@ public final class RelStorageConfigException extends RuntimeException {
         this(file, line, problem, fix, null);
     }
 
-    RelStorageConfigException(
-            Path file, int line, String problem, String fix, @org.jspecify.annotations.Nullable Throwable cause) {
+    RelStorageConfigException(Path file, int line, String problem, String fix, @Nullable Throwable cause) {
         super(
                 "%s=%s%s: %s %s"
                         .formatted(

@@ -15,7 +15,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     {@code spring.datasource.url}, {@code username} and {@code password}, and its {@code blob-dir}
  *     (when {@code shared-blob-dir} is true) supplies {@code packer.collector.blob-directory}, each
  *     only where that property is not set explicitly; unset, only the explicit properties are used
- * @param relstorageConfigStorage which storage of {@code relstorageConfig} to use when it has several
+ * @param relstorageConfigStorage which storage of the {@code packer.relstorage-config} file to use when it has several
  *     {@code <relstorage>} sections: the name of the section ({@code <relstorage source>}) or of the
  *     section enclosing it ({@code <zodb_db main>}), compared case-insensitively
  */

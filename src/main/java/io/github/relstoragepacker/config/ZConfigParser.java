@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.config;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -197,7 +198,7 @@ final class ZConfigParser {
                     "%%include nests more than %d files deep.".formatted(MAX_INCLUDE_DEPTH),
                     "Check that no file includes itself, directly or through others.");
         }
-        Path included = target.startsWith("file://") ? Path.of(java.net.URI.create(target)) : Path.of(target);
+        Path included = target.startsWith("file://") ? Path.of(URI.create(target)) : Path.of(target);
         Path parent = file.toAbsolutePath().getParent();
         if (!included.isAbsolute() && parent != null) {
             included = parent.resolve(included);
