@@ -55,7 +55,9 @@ public final class PackCommand {
         }
         SpringApplication spring = new SpringApplication(application);
         spring.setWebApplicationType(WebApplicationType.NONE);
-        spring.setDefaultProperties(Map.of("packer.collector.enabled", "false", "spring.main.banner-mode", "off"));
+        spring.setDefaultProperties(Map.of("spring.main.banner-mode", "off"));
+        // a command-line argument outranks application.yml, whose default is continuous collection
+        springArgs.add("--packer.collector.enabled=false");
         try (ConfigurableApplicationContext context = spring.run(springArgs.toArray(String[]::new))) {
             CollectionResult result = context.getBean(CollectionLoop.class)
                     .pack(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun);

@@ -70,7 +70,20 @@ class DockerImageLayoutIT {
                             .as(probe + " " + path)
                             .isEqualTo(200);
                 }
-                assertThat(get(management, "/actuator/prometheus").body()).contains("jvm_memory_used_bytes");
+                Set<String> exported = get(management, "/actuator/prometheus")
+                        .body()
+                        .lines()
+                        .filter(line -> !line.startsWith("#") && !line.isBlank())
+                        .map(line -> ChartMetrics.family(line.split("[{ ]", 2)[0]))
+                        .collect(Collectors.toCollection(TreeSet::new));
+                assertThat(exported).contains("jvm_memory_used_bytes");
+                Set<String> used = new TreeSet<>();
+                Stream.concat(ChartMetrics.dashboard().stream(), ChartMetrics.rules().stream())
+                        .map(ChartMetrics::family)
+                        .forEach(used::add);
+                assertThat(exported)
+                        .as("every metric the dashboard and the alerts use is exported by the running daemon")
+                        .containsAll(used);
                 assertThat(list(tmp))
                         .as("Tomcat's work directories are in java.io.tmpdir")
                         .anySatisfy(name -> assertThat(name).startsWith("tomcat"));
