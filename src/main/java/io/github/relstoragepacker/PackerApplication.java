@@ -1,6 +1,7 @@
 package io.github.relstoragepacker;
 
 import io.github.relstoragepacker.cli.CommandLine;
+import io.github.relstoragepacker.cli.InspectCommand;
 import io.github.relstoragepacker.cli.PackCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -25,6 +26,9 @@ public class PackerApplication {
         }
         if (args.length > 0 && args[0].equals("pack")) {
             System.exit(PackCommand.run(PackerApplication.class, args, System.out, System.err));
+        }
+        if (InspectCommand.handles(args)) {
+            System.exit(InspectCommand.run(PackerApplication.class, args, System.out, System.err));
         }
         SpringApplication.run(PackerApplication.class, args);
     }

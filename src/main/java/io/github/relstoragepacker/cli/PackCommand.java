@@ -1,38 +1,44 @@
 package io.github.relstoragepacker.cli;
 
-import io.github.relstoragepacker.collect.CollectionLoop;
-import io.github.relstoragepacker.collect.CollectionResult;
+import io.github.relstoragepacker.collect.PackBusyException;
+import io.github.relstoragepacker.collect.PackJob;
+import io.github.relstoragepacker.collect.PackJobs;
+import io.github.relstoragepacker.collect.PackRequest;
+import io.github.relstoragepacker.index.IndexMaintainer;
+import io.github.relstoragepacker.index.IndexSchema;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.springframework.boot.SpringApplication;
-import org.springframework.boot.WebApplicationType;
+import javax.sql.DataSource;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * {@code pack --days=N [--dry-run] [--spring.datasource.url=... --packer.collector.blob-directory=...]}:
- * one pack for cron and scripts, with the service's own configuration. It starts the service without
- * HTTP and without continuous collection, builds or catches up the index, collects everything
- * unreachable for longer than {@code days} (cycles and blobs included), prints a summary and exits:
- * 0 done, 1 failed, 2 usage error, 3 a lock is busy (zodbpack, or another packer instance).
+ * {@code pack --days=N [--dry-run] [--no-cycles] [--spring.datasource.url=... ...]}: one pack for cron
+ * and scripts, with the service's own configuration. It starts the service without HTTP and without
+ * continuous collection, builds or catches up the index, collects everything unreachable for longer
+ * than {@code days} (cycles and blobs included), shows its progress, prints a summary and exits: 0
+ * done, 1 failed, 2 usage error, 3 a lock is busy (zodbpack, or another packer instance). The pack is
+ * recorded as a job like those started over HTTP.
  */
 public final class PackCommand {
 
     static final String NAME = "pack";
     static final int LOCK_BUSY = 3;
-    private static final String USAGE = "usage: java -jar relstorage-packer.jar pack --days=N [--dry-run]"
+    private static final String USAGE = "usage: java -jar relstorage-packer.jar pack --days=N [--dry-run] [--no-cycles]"
             + " [--spring.datasource.url=... --spring.datasource.username=... --spring.datasource.password=...]";
 
     private PackCommand() {}
 
     /** Runs the pack and returns the exit code. */
     public static int run(Class<?> application, String[] args, PrintStream out, PrintStream err) {
+        List<String> springArgs = new ArrayList<>();
+        List<String> own = ServiceContext.split(
+                List.of(args).subList(1, args.length), springArgs, List.of("--days", "--dry-run", "--no-cycles"));
         Double days = null;
         boolean dryRun = false;
-        List<String> springArgs = new ArrayList<>();
-        for (String arg : List.of(args).subList(1, args.length)) {
+        boolean cycles = true;
+        for (String arg : own) {
             if (arg.startsWith("--days=")) {
                 try {
                     days = Double.parseDouble(arg.substring("--days=".length()));
@@ -41,8 +47,8 @@ public final class PackCommand {
                 }
             } else if (arg.equals("--dry-run")) {
                 dryRun = true;
-            } else if (arg.startsWith("--")) {
-                springArgs.add(arg);
+            } else if (arg.equals("--no-cycles")) {
+                cycles = false;
             } else {
                 err.println(USAGE);
                 return CommandLine.USAGE;
@@ -53,43 +59,76 @@ public final class PackCommand {
             err.println(USAGE);
             return CommandLine.USAGE;
         }
-        SpringApplication spring = new SpringApplication(application);
-        spring.setWebApplicationType(WebApplicationType.NONE);
-        spring.setDefaultProperties(Map.of("spring.main.banner-mode", "off"));
-        // a command-line argument outranks application.yml, whose default is continuous collection
-        springArgs.add("--packer.collector.enabled=false");
-        try (ConfigurableApplicationContext context = spring.run(springArgs.toArray(String[]::new))) {
-            CollectionResult result = context.getBean(CollectionLoop.class)
-                    .pack(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun);
-            return report(result, out, err);
+        PackRequest request = new PackRequest(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun, cycles);
+        try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
+            IndexSchema.migrate(context.getBean(DataSource.class));
+            PackJobs jobs = context.getBean(PackJobs.class);
+            IndexMaintainer index = context.getBean(IndexMaintainer.class);
+            PackJob job = jobs.submit(request, "command line (" + System.getProperty("user.name") + ")");
+            ProgressLine progress = new ProgressLine(out, System.console() != null, 10_000);
+            while (job.active()) {
+                progress.show(describe(job, index), fraction(job));
+                Thread.sleep(250);
+                job = jobs.find(job.id()).orElseThrow();
+            }
+            progress.done();
+            return report(job, index, out, err);
+        } catch (PackBusyException e) {
+            err.println("pack: " + e.getMessage());
+            return LOCK_BUSY;
         } catch (Exception e) {
             err.println("pack failed: " + e.getMessage());
             return CommandLine.FAILED;
         }
     }
 
-    private static int report(CollectionResult result, PrintStream out, PrintStream err) {
-        switch (result.outcome()) {
-            case COMPLETED -> {
+    private static String describe(PackJob job, IndexMaintainer index) {
+        PackJob.Progress p = job.progress();
+        if (p.step().equals("starting")) {
+            return "pack " + job.id() + ": index "
+                    + index.phase().name().toLowerCase().replace('_', ' ');
+        }
+        if (p.step().equals("marking")) {
+            return "pack " + job.id() + ": marking everything reachable from the root";
+        }
+        String eta = p.etaSeconds() == null ? "" : ", ETA " + p.etaSeconds() + " s";
+        return "pack %d: %,d of %s candidates examined, %,d deleted, %,.0f objects/s%s"
+                .formatted(
+                        job.id(),
+                        p.examined(),
+                        p.candidates() < 0 ? "?" : "%,d".formatted(p.candidates()),
+                        p.deleted(),
+                        p.rate(),
+                        eta);
+    }
+
+    private static double fraction(PackJob job) {
+        PackJob.Progress p = job.progress();
+        return p.candidates() > 0 ? (double) p.examined() / p.candidates() : -1;
+    }
+
+    private static int report(PackJob job, IndexMaintainer index, PrintStream out, PrintStream err) {
+        PackJob.Progress p = job.progress();
+        switch (job.state()) {
+            case "completed" -> {
                 out.printf(
                         "pack: deleted %,d objects (%,d bytes of state, %,d blob large objects, %,d blob files)%n",
-                        result.objects(), result.bytes(), result.largeObjects(), result.blobFiles());
+                        p.deleted(), p.bytes(), p.largeObjects(), p.blobFiles());
                 return CommandLine.OK;
             }
-            case DRY_RUN -> {
+            case "dry_run" -> {
                 out.printf(
-                        "pack (dry run): %,d objects (%,d bytes of state) would be deleted%n",
-                        result.objects(), result.bytes());
-                result.classes().forEach((name, count) -> out.printf("  %,10d  %s%n", count, name));
+                        "pack (dry run): %,d objects (%,d bytes of state) would be deleted%n", p.deleted(), p.bytes());
+                job.classes().forEach((name, count) -> out.printf("  %,10d  %s%n", count, name));
                 return CommandLine.OK;
             }
-            case PACK_LOCK_BUSY -> {
-                err.println("pack: " + result.message());
+            case "busy" -> {
+                err.println("pack: " + job.message());
                 return LOCK_BUSY;
             }
             default -> {
-                err.println("pack: " + result.outcome() + ": " + result.message());
-                return CommandLine.FAILED;
+                err.println("pack: " + job.state() + ": " + job.message());
+                return index.phase() == IndexMaintainer.Phase.STANDBY ? LOCK_BUSY : CommandLine.FAILED;
             }
         }
     }

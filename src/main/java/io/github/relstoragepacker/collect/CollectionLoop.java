@@ -168,6 +168,11 @@ public class CollectionLoop {
         };
     }
 
+    /** One index step now, between two runs: true when this instance leads and the index is up to date. */
+    public synchronized boolean refreshIndex() {
+        return index.maintain();
+    }
+
     /** Throws the index away and lets the next step rebuild it, between two runs. */
     public synchronized void rebuildIndex() throws Exception {
         if (!index.maintain()) {

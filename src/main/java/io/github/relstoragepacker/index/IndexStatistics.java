@@ -66,6 +66,7 @@ public class IndexStatistics {
      * @param bytes their state bytes
      * @param unreferenced objects without a strong referrer (the root excepted)
      * @param unreachable objects the last mark found unreachable, still unreachable since
+     * @param pending garbage waiting in all: objects in either set (the sets overlap)
      * @param quarantined objects whose state cannot be read and whose risk no operator accepted
      * @param countedAt when this recount ran
      */
@@ -78,6 +79,7 @@ public class IndexStatistics {
             long unreferencedBytes,
             long unreachable,
             long unreachableBytes,
+            long pending,
             long quarantined,
             Instant countedAt) {
 
@@ -138,6 +140,9 @@ public class IndexStatistics {
                 st,
                 "SELECT count(*), COALESCE(sum(o.state_size), 0) FROM packer.unreachable u"
                         + " JOIN packer.object o USING (zoid)");
+        long[] pending = longs(
+                st,
+                "SELECT count(*) FROM (SELECT zoid FROM packer.unreferenced UNION SELECT zoid FROM packer.unreachable) g");
         long[] quarantined = longs(st, "SELECT count(*) FROM packer.quarantine WHERE accepted_at IS NULL");
         return new Counts(
                 phase,
@@ -148,6 +153,7 @@ public class IndexStatistics {
                 unreferenced[1],
                 unreachable[0],
                 unreachable[1],
+                pending[0],
                 quarantined[0],
                 Instant.now());
     }

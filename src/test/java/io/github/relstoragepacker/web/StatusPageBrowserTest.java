@@ -1,0 +1,165 @@
+package io.github.relstoragepacker.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.relstoragepacker.index.IndexStatistics;
+import io.github.relstoragepacker.testsupport.ObjectGraph;
+import io.github.relstoragepacker.testsupport.RelStorageSchema;
+import io.github.relstoragepacker.testsupport.RelStorageWriter;
+import io.github.relstoragepacker.testsupport.TestDatabase;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The status page in a real headless Chromium (Debian's chromium and chromium-driver, which {@code
+ * .ci/run} installs): it shows live numbers, its "Pack now" form is refused without the token and
+ * starts a pack with it, and the finished pack appears in the table. The screenshot is kept in
+ * {@code target/status-page.png}.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class StatusPageBrowserTest {
+
+    static final String TOKEN = "browser-token-42";
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    @RegisterExtension
+    static final TestDatabase db = new TestDatabase(RelStorageSchema.HISTORY_FREE_ADVISORY_LOCK);
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", db::jdbcUrl);
+        registry.add("spring.datasource.username", db::username);
+        registry.add("spring.datasource.password", db::password);
+        registry.add("packer.collector.enabled", () -> "false");
+        registry.add("packer.index.poll-interval", () -> "50ms");
+        registry.add("packer.index.statistics-interval", () -> "200ms");
+        registry.add("packer.api.token", () -> TOKEN);
+        registry.add("packer.api.public-status", () -> "true");
+        registry.add("management.server.port", () -> "0");
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    IndexStatistics statistics;
+
+    @TempDir
+    Path profile;
+
+    WebDriver browser;
+
+    @BeforeEach
+    void startBrowser() {
+        assertThat(CHROMIUM)
+                .as("Debian's chromium and chromium-driver packages (apt-get install chromium chromium-driver)")
+                .exists();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--window-size=1100,1700",
+                "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterEach
+    void stopBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void showsLiveNumbersAndPacksOnlyWithTheToken() throws Exception {
+        ObjectGraph graph = new ObjectGraph(
+                new RelStorageWriter(db.dataSource(), RelStorageSchema.HISTORY_FREE_ADVISORY_LOCK.generation()));
+        List<Long> children = new ArrayList<>();
+        graph.commit(0, List.of());
+        for (int i = 0; i < 30; i++) {
+            long child = graph.newOid();
+            long orphan = graph.newOid();
+            children.add(child);
+            graph.commit(Map.of(child, List.of(), orphan, List.of(), 0L, List.copyOf(children)));
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            IndexStatistics.Counts counts = statistics.latest();
+            return counts != null && counts.objects() == 61 && counts.unreferenced() == 30;
+        });
+        String page = "http://127.0.0.1:" + port + "/";
+
+        browser.get(page);
+        assertThat(text("phase")).isEqualTo("idle");
+        assertThat(text("objects")).isEqualTo("61");
+        assertThat(text("unreferenced")).isEqualTo("30");
+
+        browser.findElement(By.id("days")).clear();
+        browser.findElement(By.id("days")).sendKeys("0");
+        browser.findElement(By.id("dry-run")).click();
+        browser.findElement(By.cssSelector("#pack-form button")).click();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !text("pack-result").isEmpty());
+        assertThat(text("pack-result")).startsWith("Refused (401)");
+        assertThat(new JdbcTemplate(db.dataSource()).queryForObject("SELECT count(*) FROM object_state", Long.class))
+                .isEqualTo(61);
+
+        browser.findElement(By.id("token")).sendKeys(TOKEN);
+        browser.findElement(By.cssSelector("#pack-form button")).click();
+        await().atMost(Duration.ofSeconds(10)).until(() -> text("pack-result").startsWith("Pack "));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> new JdbcTemplate(db.dataSource())
+                                .queryForObject("SELECT count(*) FROM object_state", Long.class)
+                        == 31);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            browser.get(page);
+            return text("unreferenced").equals("0") && text("packs").contains("completed");
+        });
+        assertThat(text("objects")).isEqualTo("31");
+        assertThat(text("packs")).contains("token");
+
+        Path screenshot = Path.of("target", "status-page.png");
+        Files.createDirectories(screenshot.getParent());
+        File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), screenshot, StandardCopyOption.REPLACE_EXISTING);
+        assertThat(Files.size(screenshot)).isGreaterThan(10_000);
+    }
+
+    private String text(String id) {
+        return browser.findElement(By.id(id)).getText().strip();
+    }
+}
