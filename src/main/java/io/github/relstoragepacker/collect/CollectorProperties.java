@@ -1,7 +1,9 @@
 package io.github.relstoragepacker.collect;
 
+import jakarta.validation.constraints.Positive;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -28,10 +30,10 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("packer.collector")
 public record CollectorProperties(
         @DefaultValue("true") boolean enabled,
-        @DefaultValue("24h") Duration grace,
-        @DefaultValue("200ms") Duration maxFenceHold,
-        @DefaultValue("30s") Duration maxFenceWait,
-        @DefaultValue("1m") Duration drainInterval,
-        @DefaultValue("6h") Duration markInterval,
-        @DefaultValue("1000") int maxLargeObjectsPerTransaction,
+        @DefaultValue("24h") @DurationMin(millis = 0) Duration grace,
+        @DefaultValue("200ms") @DurationMin(millis = 10) Duration maxFenceHold,
+        @DefaultValue("30s") @DurationMin(millis = 0) Duration maxFenceWait,
+        @DefaultValue("1m") @DurationMin(millis = 1) Duration drainInterval,
+        @DefaultValue("6h") @DurationMin(millis = 1) Duration markInterval,
+        @DefaultValue("1000") @Positive int maxLargeObjectsPerTransaction,
         @Nullable Path blobDirectory) {}

@@ -1,6 +1,9 @@
 package io.github.relstoragepacker.index;
 
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
 import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -22,12 +25,12 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("packer.index")
 record IndexProperties(
-        @DefaultValue("200ms") Duration pollInterval,
-        @DefaultValue("5000") int batchSize,
-        @DefaultValue("0") int buildThreads,
-        @DefaultValue("250000") long buildRangeSize,
-        @DefaultValue("10m") Duration reconcileInterval,
-        @DefaultValue("30s") Duration statisticsInterval) {
+        @DefaultValue("200ms") @DurationMin(millis = 1) Duration pollInterval,
+        @DefaultValue("5000") @Positive int batchSize,
+        @DefaultValue("0") @PositiveOrZero int buildThreads,
+        @DefaultValue("250000") @Positive long buildRangeSize,
+        @DefaultValue("10m") @DurationMin(seconds = 1) Duration reconcileInterval,
+        @DefaultValue("30s") @DurationMin(millis = 100) Duration statisticsInterval) {
 
     int effectiveBuildThreads() {
         return buildThreads > 0 ? buildThreads : Runtime.getRuntime().availableProcessors();

@@ -398,6 +398,39 @@ class ApiTest {
     }
 
     @Test
+    void aClientThatHangsUpMidRequestLeavesNothingHalfDone() throws Exception {
+        long[] objects = linkedAndOrphan();
+        int before = api.get("/api/v1/packs", bearer(TOKEN)).json().size();
+        String body = "{\"days\": 0}";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream()
+                    .write(("POST /api/v1/packs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN
+                                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+                                    + "\r\n\r\n" + body)
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+        }
+        // the job, if the request got in, runs to its end without the client
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            JsonNode jobs = api.get("/api/v1/packs", bearer(TOKEN)).json();
+            return jobs.size() == before || !jobs.get(0).path("finishedAt").isNull();
+        });
+        JsonNode jobs = api.get("/api/v1/packs", bearer(TOKEN)).json();
+        if (jobs.size() > before) {
+            assertThat(jobs.get(0).path("state").asString()).isEqualTo("completed");
+            assertThat(exists(objects[1])).isFalse();
+        } else {
+            assertThat(exists(objects[1])).isTrue();
+        }
+        assertThat(exists(objects[0])).isTrue();
+        assertThat(api.post("/api/v1/index/verify?fraction=1", "{}", bearer(TOKEN))
+                        .json()
+                        .path("differenceCount")
+                        .asLong())
+                .isZero();
+    }
+
+    @Test
     void verifyReportsACleanIndex() throws Exception {
         JsonNode report =
                 api.post("/api/v1/index/verify?fraction=1", "{}", bearer(TOKEN)).json();
