@@ -431,6 +431,32 @@ class ApiTest {
     }
 
     @Test
+    void rebuildDiscardsTheIndexAndBuildsItAgain() throws Exception {
+        long orphan = linkedAndOrphan()[1];
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> api.get("/api/v1/objects/" + orphan, bearer(TOKEN)).status() == 200);
+
+        ApiClient.Answer rebuild = api.post("/api/v1/index/rebuild?confirm=discard-index", "{}", bearer(TOKEN));
+
+        assertThat(rebuild.status()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> "idle".equals(status().path("phase").asString()));
+        JsonNode object =
+                api.get("/api/v1/objects/" + orphan, bearer(TOKEN)).json().path("object");
+        assertThat(object.path("reachability").asString()).isEqualTo("unreferenced");
+        assertThat(api.post("/api/v1/index/verify?fraction=1", "{}", bearer(TOKEN))
+                        .json()
+                        .path("differenceCount")
+                        .asLong())
+                .isZero();
+        // history unknown before the build: the grace counts from the rebuild, so a one-hour pack keeps it
+        JsonNode job = awaitEnded(api.post("/api/v1/packs", "{\"graceSeconds\": 3600}", bearer(TOKEN))
+                .header("Location"));
+        assertThat(job.path("state").asString()).isEqualTo("completed");
+        assertThat(exists(orphan)).isTrue();
+    }
+
+    @Test
     void verifyReportsACleanIndex() throws Exception {
         JsonNode report =
                 api.post("/api/v1/index/verify?fraction=1", "{}", bearer(TOKEN)).json();
