@@ -121,24 +121,31 @@ final class Demo implements ApplicationListener<SpringApplicationEvent>, AutoClo
 
     /** Stops what the demo started; runs after the service's context is closed. */
     private synchronized void stopDemo() {
-        try {
-            if (writer != null) {
+        // Each step on its own: a writer that cannot close must not leave the server running.
+        if (writer != null) {
+            try {
                 writer.close();
-                writer = null;
+            } catch (SQLException e) {
+                log.warn("Demo shutdown: the writer: {}", e.getMessage());
             }
-            if (server != null) {
+            writer = null;
+        }
+        if (server != null) {
+            try {
                 server.close();
-                server = null;
+            } catch (IOException e) {
+                log.warn("Demo shutdown: PostgreSQL: {}", e.getMessage());
             }
-            if (directory != null) {
+            server = null;
+        }
+        if (directory != null) {
+            try {
                 delete(directory);
                 log.info("Demo: PostgreSQL stopped, {} removed", directory);
-                directory = null;
+            } catch (IOException e) {
+                log.warn("Demo shutdown: could not remove {}: {}", directory, e.getMessage());
             }
-        } catch (IOException | SQLException e) {
-            log.warn("Demo shutdown: {}", e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            directory = null;
         }
     }
 

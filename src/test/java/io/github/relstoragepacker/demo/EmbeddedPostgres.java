@@ -96,8 +96,13 @@ final class EmbeddedPostgres implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
-        run("pg_ctl", "stop", "-w", "-m", "fast", "-D", data.toString());
+    public void close() throws IOException {
+        try {
+            run("pg_ctl", "stop", "-w", "-m", "fast", "-D", data.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping PostgreSQL in " + data, e);
+        }
     }
 
     private static boolean isRoot(Path directory) throws IOException {
