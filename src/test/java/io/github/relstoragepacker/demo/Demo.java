@@ -71,9 +71,9 @@ final class Demo implements ApplicationListener<SpringApplicationEvent>, AutoClo
             if (event instanceof ApplicationEnvironmentPreparedEvent prepared
                     && !prepared.getEnvironment().containsProperty("spring.datasource.url")) {
                 prepare(prepared.getEnvironment());
-            } else if (event instanceof ApplicationReadyEvent && server != null) {
+            } else if (event instanceof ApplicationReadyEvent ready && server != null) {
                 startWriter();
-                banner(((ApplicationReadyEvent) event).getApplicationContext().getEnvironment());
+                banner(ready.getApplicationContext().getEnvironment());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
