@@ -200,7 +200,7 @@ final class Demo implements ApplicationListener<SpringApplicationEvent>, AutoClo
                         ==================================================================================
                           relstorage-packer DEMO: a throwaway database, deleted when you stop it (Ctrl-C)
                         ----------------------------------------------------------------------------------
-                          Status page  http://localhost:%1$s/
+                          Status page  http://localhost:%1$s/  (API token "%13$s" for Pack now)
                           Health       http://localhost:%2$s/actuator/health
                           Metrics      http://localhost:%2$s/actuator/prometheus  (packer_*)
                           Database     %3$s (PostgreSQL %4$s, user postgres, no password)
@@ -221,7 +221,8 @@ final class Demo implements ApplicationListener<SpringApplicationEvent>, AutoClo
                 directory.resolve("blobs"),
                 environment.getProperty("packer.collector.grace"),
                 environment.getProperty("packer.collector.drain-interval"),
-                environment.getProperty("packer.collector.mark-interval")));
+                environment.getProperty("packer.collector.mark-interval"),
+                environment.getProperty("packer.api.token")));
     }
 
     private static Properties credentials() {
