@@ -92,7 +92,10 @@ public class CollectionLoop {
      */
     public synchronized CollectionResult pack(PackRequest request, CollectionProgress progress) throws Exception {
         CollectionResult result = packNow(request, progress);
-        finished(result);
+        // a refused request (a standby, an index not ready) says nothing about the collector's health
+        if (result.outcome() != CollectionResult.Outcome.REFUSED) {
+            finished(result);
+        }
         return result;
     }
 
