@@ -35,6 +35,10 @@ public class IndexStatistics {
                 .description("Objects in the index, as of the last recount")
                 .baseUnit("objects")
                 .register(registry);
+        Gauge.builder("packer.garbage.pending", this, s -> value(s.latest, Counts::pending))
+                .description("Garbage pending deletion in all: objects unreferenced or unreachable at the last mark")
+                .baseUnit("objects")
+                .register(registry);
         for (String kind : new String[] {"unreferenced", "unreachable"}) {
             boolean unreferenced = kind.equals("unreferenced");
             Gauge.builder(

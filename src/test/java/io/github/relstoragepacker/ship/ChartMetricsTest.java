@@ -22,6 +22,7 @@ class ChartMetricsTest {
             "packer_index_build_estimated_objects",
             "packer_garbage_objects",
             "packer_garbage_bytes",
+            "packer_garbage_pending_objects",
             "packer_collector_on_hold",
             "packer_collector_paused",
             "packer_collector_last_success_timestamp_seconds",
