@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.cli;
 
+import io.github.relstoragepacker.collect.BlobHousekeeping;
 import io.github.relstoragepacker.collect.CollectionLoop;
 import io.github.relstoragepacker.collect.CollectionResult;
 import java.io.PrintStream;
@@ -15,7 +16,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * {@code pack --days=N [--dry-run] [--spring.datasource.url=... --packer.collector.blob-directory=...]}:
  * one pack for cron and scripts, with the service's own configuration. It starts the service without
  * HTTP and without continuous collection, builds or catches up the index, collects everything
- * unreachable for longer than {@code days} (cycles and blobs included), prints a summary and exits:
+ * unreachable for longer than {@code days} (cycles and blobs included), removes blob revisions of live
+ * objects superseded for longer than {@code days} and reports blob directories without an object
+ * ({@link BlobHousekeeping}), prints a summary and exits:
  * 0 done, 1 failed, 2 usage error, 3 a lock is busy (zodbpack, or another packer instance).
  */
 public final class PackCommand {
@@ -57,9 +60,17 @@ public final class PackCommand {
         spring.setWebApplicationType(WebApplicationType.NONE);
         spring.setDefaultProperties(Map.of("packer.collector.enabled", "false", "spring.main.banner-mode", "off"));
         try (ConfigurableApplicationContext context = spring.run(springArgs.toArray(String[]::new))) {
-            CollectionResult result = context.getBean(CollectionLoop.class)
-                    .pack(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun);
-            return report(result, out, err);
+            CollectionLoop loop = context.getBean(CollectionLoop.class);
+            Duration grace = Duration.ofMillis(Math.round(days * 86_400_000));
+            CollectionResult result = loop.pack(grace, dryRun);
+            int code = report(result, out, err);
+            if (code == CommandLine.OK) {
+                BlobHousekeeping blobs = loop.housekeepBlobs(grace, dryRun);
+                if (blobs != null) {
+                    out.println("pack: blob directory: " + blobs.summary());
+                }
+            }
+            return code;
         } catch (Exception e) {
             err.println("pack failed: " + e.getMessage());
             return CommandLine.FAILED;

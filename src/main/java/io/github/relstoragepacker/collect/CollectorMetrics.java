@@ -1,9 +1,11 @@
 package io.github.relstoragepacker.collect;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.stereotype.Component;
 
 /** The collector's meters: what was deleted, and what the fence cost Plone. */
@@ -18,6 +20,8 @@ class CollectorMetrics {
     private final Counter holds;
     private final Timer fenceHold;
     private final Timer fenceWait;
+    private final Counter staleBlobFiles;
+    private final AtomicLong orphanBlobDirectories = new AtomicLong();
 
     CollectorMetrics(MeterRegistry registry) {
         objects = Counter.builder("packer.collector.deleted.objects")
@@ -50,6 +54,13 @@ class CollectorMetrics {
                 .description("Time spent waiting for RelStorage's commit lock before a batch")
                 .publishPercentileHistogram()
                 .register(registry);
+        staleBlobFiles = Counter.builder("packer.blob.stale.files.deleted")
+                .description("Superseded blob revision files of live objects removed by housekeeping")
+                .baseUnit("files")
+                .register(registry);
+        Gauge.builder("packer.blob.orphan.directories", orphanBlobDirectories, AtomicLong::get)
+                .description("Blob directories without an object at the last housekeeping walk (reported, kept)")
+                .register(registry);
     }
 
     void deleted(long count, long stateBytes, long unlinked, long files) {
@@ -68,6 +79,13 @@ class CollectorMetrics {
         if (busyAttempts > 0) {
             busy.increment(busyAttempts);
         }
+    }
+
+    void blobHousekeeping(BlobHousekeeping result) {
+        if (!result.dryRun()) {
+            staleBlobFiles.increment(result.staleFiles());
+        }
+        orphanBlobDirectories.set(result.orphanDirectories());
     }
 
     void hold() {
