@@ -58,7 +58,9 @@ public final class PackCommand {
         }
         SpringApplication spring = new SpringApplication(application);
         spring.setWebApplicationType(WebApplicationType.NONE);
-        spring.setDefaultProperties(Map.of("packer.collector.enabled", "false", "spring.main.banner-mode", "off"));
+        spring.setDefaultProperties(Map.of("spring.main.banner-mode", "off"));
+        // an argument, not a default: the packaged application.yml enables continuous collection
+        springArgs.add(0, "--packer.collector.enabled=false");
         try (ConfigurableApplicationContext context = spring.run(springArgs.toArray(String[]::new))) {
             CollectionLoop loop = context.getBean(CollectionLoop.class);
             Duration grace = Duration.ofMillis(Math.round(days * 86_400_000));

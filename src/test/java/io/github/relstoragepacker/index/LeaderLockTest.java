@@ -36,8 +36,10 @@ class LeaderLockTest {
         try (LeaderLock lock = new LeaderLock(db.dataSource());
                 Connection tx = db.connect()) {
             assertThat(lock.tryAcquire()).isTrue();
-            db.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'" + " AND classid = "
-                    + (LeaderLock.KEY >>> 32) + " AND objid = " + (LeaderLock.KEY & 0xffffffffL));
+            // advisory locks are per database, pg_locks is cluster-wide: kill only this test's holder
+            db.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                    + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                    + " AND classid = " + (LeaderLock.KEY >>> 32) + " AND objid = " + (LeaderLock.KEY & 0xffffffffL));
 
             assertThatThrownBy(() -> lock.requireHeld(tx)).hasMessageContaining("leader lock was lost");
         }
