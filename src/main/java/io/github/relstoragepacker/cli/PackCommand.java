@@ -94,7 +94,7 @@ public final class PackCommand {
                 result.classes().forEach((name, count) -> out.printf("  %,10d  %s%n", count, name));
                 return CommandLine.OK;
             }
-            case PACK_LOCK_BUSY -> {
+            case PACK_LOCK_BUSY, INSTANCE_BUSY -> {
                 err.println("pack: " + result.message());
                 return LOCK_BUSY;
             }

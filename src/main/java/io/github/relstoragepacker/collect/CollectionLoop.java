@@ -88,7 +88,7 @@ public class CollectionLoop {
             } else if (!db.readProblems().isEmpty()) {
                 why = String.join(" ", db.readProblems());
             } else if (!index.active()) {
-                why = "another instance is the active one (it holds the leader lock); pack through it";
+                return CollectionResult.instanceBusy(CollectionKind.CYCLES);
             } else {
                 why = "the index could not be brought up to date; the log names the cause";
             }
