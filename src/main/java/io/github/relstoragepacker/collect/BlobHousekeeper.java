@@ -2,6 +2,7 @@ package io.github.relstoragepacker.collect;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Housekeeping of RelStorage's shared blob directory, which RelStorage itself never does in
@@ -121,17 +123,24 @@ final class BlobHousekeeper {
                 }
             }
             for (Map.Entry<Long, Path> entry : chunk.entrySet()) {
-                Long tid = committed.get(entry.getKey());
-                if (tid != null) {
-                    removeStale(entry.getValue(), tid);
-                } else if (!outbox.contains(entry.getKey()) && !uploading(entry.getValue())) {
-                    orphans++;
-                    if (examples.size() < EXAMPLES) {
-                        examples.add(entry.getValue());
-                    }
+                try {
+                    visit(entry.getKey(), entry.getValue(), committed.get(entry.getKey()), outbox);
+                } catch (NoSuchFileException e) {
+                    // removed since the walk saw it (a zodbpack removing a deleted object's directory)
                 }
             }
             chunk.clear();
+        }
+
+        private void visit(long zoid, Path dir, @Nullable Long committedTid, Set<Long> outbox) throws IOException {
+            if (committedTid != null) {
+                removeStale(dir, committedTid);
+            } else if (!outbox.contains(zoid) && !uploading(dir)) {
+                orphans++;
+                if (examples.size() < EXAMPLES) {
+                    examples.add(dir);
+                }
+            }
         }
 
         private void removeStale(Path dir, long committedTid) throws IOException {
