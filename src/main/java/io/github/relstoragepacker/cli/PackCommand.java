@@ -17,7 +17,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * {@code pack --days=N [--dry-run] [--no-cycles] [--spring.datasource.url=... ...]}: one pack for cron
  * and scripts, with the service's own configuration. It starts the service without HTTP and without
  * continuous collection, builds or catches up the index, collects everything unreachable for longer
- * than {@code days} (cycles and blobs included), shows its progress, prints a summary and exits: 0
+ * than {@code days} (cycles and blobs included), removes blob revisions of live objects superseded
+ * for longer than {@code days} and reports blob directories without an object, shows its progress,
+ * prints a summary and exits: 0
  * done, 1 failed, 2 usage error, 3 a lock is busy (zodbpack, or another packer instance). The pack is
  * recorded as a job like those started over HTTP.
  */
@@ -114,12 +116,18 @@ public final class PackCommand {
                 out.printf(
                         "pack: deleted %,d objects (%,d bytes of state, %,d blob large objects, %,d blob files)%n",
                         p.deleted(), p.bytes(), p.largeObjects(), p.blobFiles());
+                if (!job.message().isEmpty()) {
+                    out.println("pack: " + job.message());
+                }
                 return CommandLine.OK;
             }
             case "dry_run" -> {
                 out.printf(
                         "pack (dry run): %,d objects (%,d bytes of state) would be deleted%n", p.deleted(), p.bytes());
                 job.classes().forEach((name, count) -> out.printf("  %,10d  %s%n", count, name));
+                if (!job.message().isEmpty()) {
+                    out.println("pack (dry run): " + job.message());
+                }
                 return CommandLine.OK;
             }
             case "busy" -> {

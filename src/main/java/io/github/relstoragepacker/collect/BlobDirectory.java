@@ -4,11 +4,20 @@ import io.github.relstoragepacker.relstorage.BlobLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * RelStorage's shared blob directory ({@code shared-blob-dir true}, facts §5): the oid directories of
@@ -56,6 +65,120 @@ final class BlobDirectory {
 
     Path oidDirectory(long zoid) {
         return layout.oidDirectory(root, zoid);
+    }
+
+    /** What a visit of the oid directories sees, one call per directory. */
+    interface OidDirectoryVisitor {
+        void visit(long zoid, Path directory) throws IOException;
+    }
+
+    /**
+     * Calls {@code visitor} for every oid directory, in the layout's order, without holding the tree in
+     * memory. RelStorage's {@code tmp/}, the marker and anything not named like an oid directory are
+     * skipped.
+     */
+    void forEachOidDirectory(OidDirectoryVisitor visitor) throws IOException {
+        int depth = layout == BlobLayout.BUSHY ? 8 : 1;
+        Files.walkFileTree(root, EnumSet.noneOf(FileVisitOption.class), depth, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                return dir.equals(root) || oidByte(dir.getFileName().toString()) >= 0
+                        ? FileVisitResult.CONTINUE
+                        : FileVisitResult.SKIP_SUBTREE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                // at the walk's depth limit, directories arrive here
+                if (attrs.isDirectory() && root.relativize(file).getNameCount() == depth) {
+                    Long zoid = zoidOf(root.relativize(file));
+                    if (zoid != null) {
+                        visitor.visit(zoid, file);
+                    }
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                // a directory removed while we walk (a zodbpack removing a deleted object's files) is no error
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+    }
+
+    /** The oid a directory path (relative to the root) stands for, or null if it is not an oid directory. */
+    private @Nullable Long zoidOf(Path relative) {
+        if (layout == BlobLayout.LAWN) {
+            String name = relative.getFileName().toString();
+            if (!name.startsWith("0x") || name.length() < 3 || name.length() > 18) {
+                return null;
+            }
+            try {
+                return Long.parseUnsignedLong(name.substring(2), 16);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        long zoid = 0;
+        for (Path part : relative) {
+            int b = oidByte(part.toString());
+            if (b < 0) {
+                return null;
+            }
+            zoid = zoid << 8 | b;
+        }
+        return zoid;
+    }
+
+    /** The byte a bushy level's {@code 0xNN} names; any string for lawn's one level; -1 otherwise. */
+    private int oidByte(String name) {
+        if (layout == BlobLayout.LAWN) {
+            return name.startsWith("0x") ? 0 : -1;
+        }
+        if (name.length() != 4 || !name.startsWith("0x")) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(name.substring(2), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The revision files of a live object that no reader can need any more: older than the newest
+     * revision not newer than {@code committedTid} (the object's tid as committed in the database), and
+     * superseded by a revision committed at or before {@code cutoffTid}. Nothing is selected while an
+     * upload is in flight in the directory.
+     */
+    List<Path> staleRevisions(Path dir, long committedTid, long cutoffTid) throws IOException {
+        TreeMap<Long, Path> revisions = new TreeMap<>(Long::compareUnsigned);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path file : entries) {
+                String name = file.getFileName().toString();
+                if (name.contains(".tmp")) {
+                    return List.of();
+                }
+                Long revision = revisionTid(name);
+                if (revision != null && Long.compareUnsigned(revision, committedTid) <= 0) {
+                    revisions.put(revision, file);
+                }
+            }
+        }
+        List<Path> stale = new ArrayList<>();
+        Path previous = null;
+        // each revision supersedes the one before it; the last one is the object's current blob
+        for (Map.Entry<Long, Path> revision : revisions.entrySet()) {
+            if (previous != null && Long.compareUnsigned(revision.getKey(), cutoffTid) <= 0) {
+                stale.add(previous);
+            }
+            previous = revision.getValue();
+        }
+        return stale;
     }
 
     /**

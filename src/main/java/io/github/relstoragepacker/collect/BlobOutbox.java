@@ -29,7 +29,7 @@ final class BlobOutbox {
         long files = 0;
         try (PreparedStatement next =
                         c.prepareStatement("SELECT zoid, tid FROM packer.blob_outbox ORDER BY zoid LIMIT 1000");
-                PreparedStatement done = c.prepareStatement("DELETE FROM packer.blob_outbox WHERE zoid = ?")) {
+                PreparedStatement done = c.prepareStatement("DELETE FROM packer.blob_outbox WHERE zoid = ANY (?)")) {
             while (true) {
                 List<long[]> rows = new ArrayList<>();
                 try (ResultSet rs = next.executeQuery()) {
@@ -40,12 +40,15 @@ final class BlobOutbox {
                 if (rows.isEmpty()) {
                     return files;
                 }
-                for (long[] row : rows) {
+                Long[] removed = new Long[rows.size()];
+                for (int i = 0; i < removed.length; i++) {
+                    long[] row = rows.get(i);
                     files += directory.removeDeleted(row[0], row[1]);
-                    done.setLong(1, row[0]);
-                    done.addBatch();
+                    removed[i] = row[0];
                 }
-                done.executeBatch();
+                // one statement for the chunk, only after every one of its directories was dealt with
+                done.setArray(1, c.createArrayOf("bigint", removed));
+                done.executeUpdate();
             }
         } finally {
             c.setAutoCommit(autoCommit);

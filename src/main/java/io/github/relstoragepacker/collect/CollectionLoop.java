@@ -3,8 +3,13 @@ package io.github.relstoragepacker.collect;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.TargetDatabase;
+import io.github.relstoragepacker.relstorage.Tids;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +22,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The daemon's one working thread: every poll interval it maintains the index (build, poll,
- * reconcile) and, when due, runs a drain or a cycle collection with the configured grace period.
+ * reconcile) and, when due, runs a drain or a cycle collection with the configured grace period;
+ * after each cycle collection, a housekeeping walk of the shared blob directory.
  * Explicit packs run through {@link #pack}, excluded from the scheduled steps, so the index is never
  * written by two transactions of this process at once. An operator's pause stops the scheduled steps
  * only; an explicit pack still runs, catching the index up under its own fences.
@@ -31,6 +37,8 @@ public class CollectionLoop {
     private final TargetDatabase target;
     private final CollectorProperties properties;
     private final Collector collector;
+    private final DataSource dataSource;
+    private final CollectorMetrics metrics;
     private final Clock clock;
     private Instant nextDrain;
     private Instant nextMark;
@@ -54,6 +62,8 @@ public class CollectionLoop {
         this.target = target;
         this.properties = properties;
         this.clock = clock;
+        this.dataSource = dataSource;
+        this.metrics = metrics;
         this.collector = new Collector(dataSource, index, properties, metrics, clock);
         this.nextDrain = clock.instant().plus(properties.drainInterval());
         this.nextMark = clock.instant().plus(properties.markInterval());
@@ -77,6 +87,7 @@ public class CollectionLoop {
         Instant now = clock.instant();
         if (!now.isBefore(nextMark)) {
             runLogged(CollectionKind.CYCLES);
+            housekeepLogged();
             nextMark = clock.instant().plus(properties.markInterval());
             nextDrain = clock.instant().plus(properties.drainInterval());
         } else if (!now.isBefore(nextDrain)) {
@@ -119,19 +130,33 @@ public class CollectionLoop {
             } else if (!db.readProblems().isEmpty()) {
                 why = String.join(" ", db.readProblems());
             } else if (!index.active()) {
-                why = "another instance is the active one (it holds the leader lock); pack through it";
+                return CollectionResult.instanceBusy(CollectionKind.CYCLES);
             } else {
                 why = "the index could not be brought up to date; the log names the cause";
             }
             return CollectionResult.refused(request.kind(), why);
         }
         current = progress;
+        CollectionResult result;
         try {
-            return collector.run(request.kind(), request.grace(), request.dryRun(), db, progress);
+            result = collector.run(request.kind(), request.grace(), request.dryRun(), db, progress);
         } finally {
             progress.step(CollectionProgress.Step.FINISHED);
             current = null;
         }
+        boolean done = result.outcome() == CollectionResult.Outcome.COMPLETED
+                || result.outcome() == CollectionResult.Outcome.DRY_RUN;
+        if (done && request.kind() == CollectionKind.CYCLES) {
+            try {
+                BlobHousekeeping blobs = housekeepBlobs(request.grace(), request.dryRun());
+                if (blobs != null) {
+                    result = result.withNote("Blob directory: " + blobs.summary());
+                }
+            } catch (IOException | SQLException e) {
+                log.error("Blob housekeeping after the pack failed; the pack itself stands: {}", e.getMessage(), e);
+            }
+        }
+        return result;
     }
 
     /** Stops the scheduled index maintenance and collection until {@link #resume}; a running batch ends first. */
@@ -192,8 +217,45 @@ public class CollectionLoop {
         }
     }
 
+    /**
+     * One housekeeping walk of the shared blob directory ({@link BlobHousekeeper}): removes the revision
+     * files of live objects superseded for longer than {@code grace} and counts directories without an
+     * object. Null when no blob directory is configured.
+     */
+    public synchronized @Nullable BlobHousekeeping housekeepBlobs(Duration grace, boolean dryRun)
+            throws SQLException, IOException {
+        Path root = properties.blobDirectory();
+        if (root == null) {
+            return null;
+        }
+        BlobHousekeeping result;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(true);
+            result = new BlobHousekeeper(BlobDirectory.open(root))
+                    .run(c, Tids.toTid(clock.instant().minus(grace)), dryRun);
+        }
+        metrics.blobHousekeeping(result);
+        if (result.orphanDirectories() > 0) {
+            log.warn("Blob directory {}: {}; first ones: {}", root, result.summary(), result.orphanExamples());
+        } else {
+            log.info("Blob directory {}: {}", root, result.summary());
+        }
+        return result;
+    }
+
     Collector collector() {
         return collector;
+    }
+
+    private void housekeepLogged() {
+        try {
+            housekeepBlobs(properties.grace(), false);
+        } catch (Exception e) {
+            log.error(
+                    "Blob housekeeping failed; it is tried again after the next cycle collection: {}",
+                    e.getMessage(),
+                    e);
+        }
     }
 
     private void runLogged(CollectionKind kind) {

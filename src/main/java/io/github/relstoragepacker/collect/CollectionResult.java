@@ -29,14 +29,42 @@ public record CollectionResult(
         COMPLETED,
         DRY_RUN,
         PACK_LOCK_BUSY,
+        /** Another packer instance holds the leader lock: it is the one that may collect. */
+        INSTANCE_BUSY,
         ON_HOLD,
         FENCE_BUSY,
         CANCELLED,
         REFUSED
     }
 
+    /** The same result, with {@code note} added to its message. */
+    CollectionResult withNote(String note) {
+        return new CollectionResult(
+                kind,
+                outcome,
+                objects,
+                bytes,
+                largeObjects,
+                blobFiles,
+                classes,
+                message.isEmpty() ? note : message + " " + note);
+    }
+
     static CollectionResult refused(CollectionKind kind, String why) {
         return new CollectionResult(kind, Outcome.REFUSED, 0, 0, 0, 0, Map.of(), why);
+    }
+
+    static CollectionResult instanceBusy(CollectionKind kind) {
+        return new CollectionResult(
+                kind,
+                Outcome.INSTANCE_BUSY,
+                0,
+                0,
+                0,
+                0,
+                Map.of(),
+                "another relstorage-packer instance is the active one (it holds the leader lock): pack through it,"
+                        + " or try again when it has stopped.");
     }
 
     static CollectionResult onHold(CollectionKind kind, String why) {

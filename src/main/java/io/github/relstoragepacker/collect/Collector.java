@@ -284,6 +284,9 @@ final class Collector {
         try (Statement st = c.createStatement()) {
             // Should anything still make this transaction wait, it fails instead of holding Plone up.
             st.execute("SET LOCAL lock_timeout = '" + properties.maxFenceHold().toMillis() + "ms'");
+            // Temporary tables have no statistics, so estimates pass jit_above_cost and PostgreSQL would
+            // spend hundreds of milliseconds compiling statements that run in a few, under the commit lock.
+            st.execute("SET LOCAL jit = off");
         }
         index.catchUp(c, MAX_CATCH_UP);
         String hold = holdReason(c);

@@ -1,9 +1,11 @@
 package io.github.relstoragepacker.collect;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.stereotype.Component;
 
 /**
@@ -23,6 +25,8 @@ class CollectorMetrics {
     private final Timer fenceHold;
     private final Timer fenceWait;
     private final Timer batch;
+    private final Counter staleBlobFiles;
+    private final AtomicLong orphanBlobDirectories = new AtomicLong();
 
     CollectorMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -63,6 +67,13 @@ class CollectorMetrics {
                 .register(registry);
         kept("locked", 0);
         holds("quarantine");
+        staleBlobFiles = Counter.builder("packer.collector.deleted.stale.blob.files")
+                .description("Superseded blob revision files of live objects removed by housekeeping")
+                .baseUnit("files")
+                .register(registry);
+        Gauge.builder("packer.blob.orphan.directories", orphanBlobDirectories, AtomicLong::get)
+                .description("Blob directories without an object at the last housekeeping walk (reported, kept)")
+                .register(registry);
     }
 
     void deleted(long count, long stateBytes, long unlinked, long files) {
@@ -108,5 +119,12 @@ class CollectorMetrics {
                 .description("Collection runs that deleted nothing because collecting was not safe, by reason")
                 .tag("reason", reason)
                 .register(registry);
+    }
+
+    void blobHousekeeping(BlobHousekeeping result) {
+        if (!result.dryRun()) {
+            staleBlobFiles.increment(result.staleFiles());
+        }
+        orphanBlobDirectories.set(result.orphanDirectories());
     }
 }

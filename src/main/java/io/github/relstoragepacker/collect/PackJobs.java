@@ -170,7 +170,7 @@ public class PackJobs {
 
     private static String stateOf(CollectionResult.Outcome outcome) {
         return switch (outcome) {
-            case PACK_LOCK_BUSY, FENCE_BUSY -> "busy";
+            case PACK_LOCK_BUSY, INSTANCE_BUSY, FENCE_BUSY -> "busy";
             default -> outcome.name().toLowerCase(Locale.ROOT);
         };
     }

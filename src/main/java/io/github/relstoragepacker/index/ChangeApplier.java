@@ -87,6 +87,9 @@ final class ChangeApplier {
     void apply(Connection c, List<ScannedObject> chunk, long watermark) throws SQLException {
         List<ScannedObject> unreadable = new ArrayList<>();
         try (Statement st = c.createStatement()) {
+            // The temporary tables have no statistics: estimates pass jit_above_cost, and compiling would
+            // take hundreds of milliseconds for statements that run in a few.
+            st.execute("SET LOCAL jit = off");
             for (String sql : SETUP) {
                 st.execute(sql);
             }

@@ -135,14 +135,19 @@ public class IndexMaintainer {
                     + " JOIN packer_batch b USING (zoid)");
             st.execute("DELETE FROM packer.ref r USING packer_dropped d"
                     + " WHERE r.to_zoid = d.to_zoid AND r.from_zoid = d.from_zoid");
+            // An array, not a join: the temporary table has no statistics, and a join would be planned as a
+            // hash join reading the whole of packer.unreachable or packer.unreferenced once per batch.
             for (String table : new String[] {"object", "unreferenced", "unreachable", "quarantine"}) {
-                st.execute("DELETE FROM packer." + table + " t USING packer_batch b WHERE t.zoid = b.zoid");
+                st.execute("DELETE FROM packer." + table + " WHERE zoid = ANY (ARRAY(SELECT zoid FROM packer_batch))");
             }
-            st.execute("INSERT INTO packer.unreferenced (zoid, since_tid)"
-                    + " SELECT d.to_zoid, max(b.since_tid) FROM packer_dropped d JOIN packer_batch b ON b.zoid = d.from_zoid"
-                    + " WHERE d.to_zoid <> 0 AND EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = d.to_zoid)"
-                    + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = d.to_zoid)"
-                    + " GROUP BY d.to_zoid ON CONFLICT (zoid) DO NOTHING");
+            // Targets deleted in the same batch are dropped before the per-target probes, once per target.
+            st.execute("INSERT INTO packer.unreferenced (zoid, since_tid) SELECT t.to_zoid, t.since_tid FROM"
+                    + " (SELECT d.to_zoid, max(b.since_tid) AS since_tid FROM packer_dropped d"
+                    + " JOIN packer_batch b ON b.zoid = d.from_zoid WHERE d.to_zoid <> 0"
+                    + " AND NOT EXISTS (SELECT 1 FROM packer_batch x WHERE x.zoid = d.to_zoid) GROUP BY d.to_zoid) t"
+                    + " WHERE EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = t.to_zoid)"
+                    + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = t.to_zoid)"
+                    + " ON CONFLICT (zoid) DO NOTHING");
         }
     }
 

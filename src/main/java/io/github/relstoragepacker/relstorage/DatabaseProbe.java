@@ -2,6 +2,7 @@ package io.github.relstoragepacker.relstorage;
 
 import io.github.relstoragepacker.relstorage.RelStorageDatabase.Kind;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase.Privileges;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -60,7 +61,8 @@ public final class DatabaseProbe {
         }
         String blobChunk = qualified(schema, "blob_chunk");
         boolean hasBlobChunk = tables.contains("blob_chunk");
-        Privileges privileges = privileges(schema, hasBlobChunk);
+        LockGeneration generation = generation(schema, tables);
+        Privileges privileges = privileges(schema, hasBlobChunk, generation);
         boolean blobsInDatabase = hasBlobChunk
                 && privileges.readBlobChunks()
                 && Boolean.TRUE.equals(
@@ -73,14 +75,7 @@ public final class DatabaseProbe {
                         Boolean.class,
                         blobChunk));
         return new RelStorageDatabase(
-                database,
-                role,
-                schema,
-                kind,
-                generation(schema, tables),
-                blobsInDatabase,
-                blobChunkIndexed,
-                privileges);
+                database, role, schema, kind, generation, blobsInDatabase, blobChunkIndexed, privileges);
     }
 
     private static Kind classify(List<String> tables, List<String> stateColumns) {
@@ -108,9 +103,10 @@ public final class DatabaseProbe {
         return ROW_COMMIT_LOCK.matcher(body).find() ? LockGeneration.ROW_LOCK : null;
     }
 
-    private Privileges privileges(String schema, boolean hasBlobChunk) {
+    private Privileges privileges(String schema, boolean hasBlobChunk, @Nullable LockGeneration generation) {
         String state = qualified(schema, "object_state");
         String blobChunk = qualified(schema, "blob_chunk");
+        List<String> missingLockGrants = generation == null ? List.of() : missingLockGrants(schema, generation);
         return jdbc.queryForObject(
                 "SELECT has_table_privilege(?, 'SELECT'), has_table_privilege(?, 'DELETE'),"
                         + " ? AND has_table_privilege(?, 'SELECT'),"
@@ -118,15 +114,50 @@ public final class DatabaseProbe {
                         + "   OR current_setting('lo_compat_privileges') = 'on' THEN 0"
                         + " ELSE (SELECT count(*) FROM pg_largeobject_metadata"
                         + "   WHERE NOT pg_has_role(lomowner, 'USAGE')) END",
-                (rs, row) -> new Privileges(rs.getBoolean(1), rs.getBoolean(2), rs.getBoolean(3), rs.getLong(4)),
+                (rs, row) -> new Privileges(
+                        rs.getBoolean(1), rs.getBoolean(2), rs.getBoolean(3), rs.getLong(4), missingLockGrants),
                 state,
                 state,
                 hasBlobChunk,
                 hasBlobChunk ? blobChunk : state);
     }
 
+    /**
+     * What the collector's lock statements need (see {@code CommitFence} and the row pre-locks): {@code
+     * SELECT ... FOR UPDATE} on {@code commit_row_lock} (every 3.x+ generation, as RelStorage's {@code
+     * restore()} path takes it) and, before 3.5.0a4, on {@code object_state} rows; {@code LOCK TABLE
+     * commit_lock IN EXCLUSIVE MODE} on 1.x/2.x. Both need UPDATE; {@code FOR UPDATE} SELECT as well.
+     */
+    private List<String> missingLockGrants(String schema, LockGeneration generation) {
+        List<String> missing = new ArrayList<>();
+        if (generation == LockGeneration.TABLE_LOCK) {
+            String commitLock = qualified(schema, "commit_lock");
+            if (!hasPrivilege(commitLock, "UPDATE")) {
+                missing.add("UPDATE ON " + commitLock);
+            }
+            return missing;
+        }
+        String commitRowLock = qualified(schema, "commit_row_lock");
+        if (!hasPrivilege(commitRowLock, "SELECT") || !hasPrivilege(commitRowLock, "UPDATE")) {
+            missing.add("SELECT, UPDATE ON " + commitRowLock);
+        }
+        String state = qualified(schema, "object_state");
+        if (generation == LockGeneration.ROW_LOCK
+                && !Boolean.TRUE.equals(
+                        jdbc.queryForObject("SELECT has_any_column_privilege(?, 'UPDATE')", Boolean.class, state))) {
+            missing.add("UPDATE (zoid) ON " + state);
+        }
+        return missing;
+    }
+
+    private boolean hasPrivilege(String table, String privilege) {
+        // null, hence false, for a missing table
+        return Boolean.TRUE.equals(
+                jdbc.queryForObject("SELECT has_table_privilege(to_regclass(?), ?)", Boolean.class, table, privilege));
+    }
+
     private static Privileges noPrivileges() {
-        return new Privileges(false, false, false, 0);
+        return new Privileges(false, false, false, 0, List.of());
     }
 
     private static String qualified(String schema, String table) {

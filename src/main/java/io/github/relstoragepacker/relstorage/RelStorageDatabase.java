@@ -43,8 +43,16 @@ public record RelStorageDatabase(
      * @param readBlobChunks SELECT on {@code blob_chunk}
      * @param foreignLargeObjects large objects our role neither owns nor may unlink for another
      *     reason (superuser, {@code lo_compat_privileges}); 0 when every one may be unlinked
+     * @param missingLockGrants the privileges the generation's lock statements need and our role lacks
+     *     (facts §2: {@code FOR UPDATE} needs UPDATE, {@code LOCK TABLE ... EXCLUSIVE} needs UPDATE), as
+     *     what to grant, one GRANT statement's privileges and object each; empty when none is missing
      */
-    public record Privileges(boolean readState, boolean deleteState, boolean readBlobChunks, long foreignLargeObjects) {
+    public record Privileges(
+            boolean readState,
+            boolean deleteState,
+            boolean readBlobChunks,
+            long foreignLargeObjects,
+            List<String> missingLockGrants) {
 
         public boolean mayUnlinkLargeObjects() {
             return foreignLargeObjects == 0;
@@ -99,6 +107,11 @@ public record RelStorageDatabase(
         if (!privileges.deleteState()) {
             problems.add("Role %s may not delete from %s.object_state: GRANT DELETE ON %s.object_state TO %s;"
                     .formatted(role, schema, schema, role));
+        }
+        for (String grant : privileges.missingLockGrants()) {
+            problems.add(("Role %s may not take a lock RelStorage's commits take, which every deletion batch"
+                            + " takes to fence them off: GRANT %s TO %s;")
+                    .formatted(role, grant, role));
         }
         if (blobsInDatabase && !privileges.readBlobChunks()) {
             problems.add("Role %s may not read %s.blob_chunk: GRANT SELECT ON %s.blob_chunk TO %s;"

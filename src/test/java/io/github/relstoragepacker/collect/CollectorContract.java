@@ -4,25 +4,35 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.relstoragepacker.collect.CollectionResult.Outcome;
+import io.github.relstoragepacker.relstorage.BlobLayout;
 import io.github.relstoragepacker.relstorage.LockGeneration;
+import io.github.relstoragepacker.testsupport.BlobDirectory;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.RelStorageWriter;
 import io.github.relstoragepacker.testsupport.StoredGraph;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import io.github.relstoragepacker.testsupport.ZodbRecords;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -49,6 +59,18 @@ abstract class CollectorContract {
         registry.add("spring.datasource.password", db::password);
         registry.add("packer.collector.enabled", () -> "false");
         registry.add("packer.index.poll-interval", () -> "50ms");
+        registry.add("packer.collector.blob-directory", () -> {
+            try {
+                return Files.createDirectories(blobRoot(db)).toString();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** The shared blob directory of a generation's context; each blob scenario lays it out afresh. */
+    static Path blobRoot(TestDatabase db) {
+        return Path.of(System.getProperty("java.io.tmpdir"), "packer-blobs-" + db.name());
     }
 
     private ObjectGraph graph;
@@ -292,6 +314,68 @@ abstract class CollectorContract {
                 .isEqualTo(1);
         assertThat(jdbc.queryForObject("SELECT count(*) FROM pg_largeobject_metadata", Long.class))
                 .isEqualTo(largeObjects - 1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(BlobLayout.class)
+    void blobFilesGoWithTheirObjectsAndStaleRevisionsWithHousekeeping(BlobLayout layout) throws Exception {
+        graph();
+        Path root = blobRoot(db());
+        empty(root);
+        try {
+            BlobDirectory files = BlobDirectory.create(root, layout);
+            RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), files);
+            long live = blobs.newOid(), dead = blobs.newOid(), uploading = blobs.newOid();
+            long liveOld = blobs.commitBlob(live, ZodbRecords.blob(), bytes("v1"));
+            long liveNew = blobs.commitBlob(live, ZodbRecords.blob(), bytes("v2"));
+            blobs.commitBlob(dead, ZodbRecords.blob(), bytes("dead"));
+            long uploadingTid = blobs.commitBlob(uploading, ZodbRecords.blob(), bytes("re-created"));
+            commitLinked(Map.of(), live);
+            // a commit re-creating the deleted object has its upload in flight
+            Path upload = Files.writeString(files.oidDirectory(uploading).resolve("0x7f00000000000000.tmp-"), "...");
+
+            CollectionResult result = pack(Duration.ZERO);
+
+            assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+            assertThat(result.blobFiles()).isEqualTo(1);
+            assertThat(List.of(exists(dead), exists(uploading))).containsOnly(false);
+            assertThat(files.oidDirectory(dead)).doesNotExist();
+            assertThat(upload).exists();
+            assertThat(files.blobFile(uploading, uploadingTid)).exists();
+            assertThat(files.blobFile(live, liveOld)).exists();
+
+            BlobHousekeeping housekeeping = loop.housekeepBlobs(Duration.ZERO, false);
+
+            assertThat(housekeeping.staleFiles()).isEqualTo(1);
+            assertThat(files.blobFile(live, liveOld)).doesNotExist();
+            assertThat(files.blobFile(live, liveNew)).hasContent("v2");
+            assertThat(housekeeping.orphanDirectories())
+                    .as("an upload in flight is no orphan")
+                    .isZero();
+
+            Files.delete(upload);
+            assertThat(loop.housekeepBlobs(Duration.ZERO, false).orphanExamples())
+                    .containsExactly(files.oidDirectory(uploading));
+            assertThat(files.blobFile(uploading, uploadingTid))
+                    .as("reported, never removed")
+                    .exists();
+        } finally {
+            empty(root);
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void empty(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                if (!path.equals(root)) {
+                    Files.delete(path);
+                }
+            }
+        }
     }
 
     @Test

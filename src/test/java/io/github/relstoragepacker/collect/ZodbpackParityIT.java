@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -20,7 +22,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * The packaged jar's {@code pack --days=0} on the two databases the real RelStorage 4.2 wrote, against
  * the answer of RelStorage's own {@code zodbpack --days 0}: exactly the same survivors, and nothing
- * left of the removed objects' blobs (large objects in one database, files in the other).
+ * left of the removed objects' blobs (large objects in one database, files in the other). Of a live
+ * object's blob revisions, which zodbpack all keeps, only the current one is left.
  */
 class ZodbpackParityIT {
 
@@ -55,7 +58,8 @@ class ZodbpackParityIT {
             assertThat(new JdbcTemplate(db.dataSource())
                             .queryForList("SELECT zoid FROM object_state ORDER BY zoid", Long.class))
                     .isEqualTo(zoids("pubfs/zoids_after_zodbpack.txt"));
-            assertThat(blobFiles(blobs)).isEqualTo(lines("pubfs/blobs_after_zodbpack.txt"));
+            // zodbpack keeps every revision of a live blob; our pack also removes the superseded ones
+            assertThat(blobFiles(blobs)).isEqualTo(newestPerDirectory(lines("pubfs/blobs_after_zodbpack.txt")));
             assertThat(blobs.resolve(".layout")).exists();
             assertThat(blobs.resolve("tmp")).isDirectory();
         }
@@ -94,6 +98,21 @@ class ZodbpackParityIT {
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isZero();
         return dir.resolve("blobs");
+    }
+
+    /** Of each directory's {@code <tid>.blob} files, the one with the highest tid. */
+    private static List<String> newestPerDirectory(List<String> files) {
+        Map<String, String> newest = new TreeMap<>();
+        for (String file : files) {
+            Path path = Path.of(file);
+            newest.merge(String.valueOf(path.getParent()), file, (a, b) -> tid(a) > tid(b) ? a : b);
+        }
+        return newest.values().stream().sorted().toList();
+    }
+
+    private static long tid(String file) {
+        String name = Path.of(file).getFileName().toString();
+        return Long.parseLong(name.substring(2, name.length() - ".blob".length()), 16);
     }
 
     private static List<String> blobFiles(Path root) throws IOException {

@@ -126,8 +126,42 @@ class DatabaseProbeTest {
                 assertThat(found.privileges().mayUnlinkLargeObjects()).isFalse();
                 assertThat(found.collectProblems())
                         .anySatisfy(p -> assertThat(p).contains("GRANT DELETE ON public.object_state TO " + role))
-                        .anySatisfy(p -> assertThat(p).contains("may not unlink 1 of the database's large objects"));
+                        .anySatisfy(p -> assertThat(p).contains("may not unlink 1 of the database's large objects"))
+                        .anySatisfy(p ->
+                                assertThat(p).contains("GRANT SELECT, UPDATE ON public.commit_row_lock TO " + role));
                 assertThatThrownBy(found::requireCollectable).hasMessageStartingWith("Refusing to collect garbage");
+            } finally {
+                db.execute("DROP OWNED BY " + role + "; DROP ROLE " + role);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = RelStorageSchema.class,
+            names = {"HISTORY_FREE_TABLE_LOCK", "HISTORY_FREE_ROW_LOCK", "HISTORY_FREE_ADVISORY_LOCK"})
+    void namesTheGrantsTheCommitLockNeedsInEachGeneration(RelStorageSchema schema) throws Exception {
+        String role =
+                "packer_probe_" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 20);
+        String grants = switch (schema.generation()) {
+            case TABLE_LOCK -> "UPDATE ON public.commit_lock";
+            case ROW_LOCK -> "SELECT, UPDATE ON public.commit_row_lock; GRANT UPDATE (zoid) ON public.object_state";
+            case ADVISORY_LOCK -> "SELECT, UPDATE ON public.commit_row_lock";
+        };
+        try (TestDatabase db = TestDatabase.open("probe")) {
+            db.install(schema);
+            db.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'secret';" + " GRANT SELECT, DELETE ON object_state TO "
+                    + role);
+            try {
+                RelStorageDatabase before = new DatabaseProbe(db.dataSourceAs(role, "secret")).probe();
+                assertThat(String.join(" ", before.collectProblems()))
+                        .contains("may not take a lock RelStorage's commits take")
+                        .contains("GRANT " + grants.split(";")[0] + " TO " + role + ";");
+
+                db.execute("GRANT " + grants.replace("; GRANT", " TO " + role + "; GRANT") + " TO " + role);
+
+                RelStorageDatabase after = new DatabaseProbe(db.dataSourceAs(role, "secret")).probe();
+                assertThat(after.collectProblems()).isEmpty();
             } finally {
                 db.execute("DROP OWNED BY " + role + "; DROP ROLE " + role);
             }

@@ -1,0 +1,39 @@
+package io.github.relstoragepacker.collect;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What one housekeeping walk of the shared blob directory found ({@link BlobHousekeeper}).
+ *
+ * @param directories oid directories visited
+ * @param staleFiles revision files of live objects removed (for a dry run: that would be removed)
+ * @param staleBytes their size
+ * @param orphanDirectories directories whose object is in neither {@code object_state} nor the outbox,
+ *     with no upload in flight; reported, never removed
+ * @param orphanExamples up to ten of them
+ * @param dryRun whether nothing was removed
+ */
+public record BlobHousekeeping(
+        long directories,
+        long staleFiles,
+        long staleBytes,
+        long orphanDirectories,
+        List<Path> orphanExamples,
+        boolean dryRun) {
+
+    /** One line for the log and the pack command's summary. */
+    public String summary() {
+        return "%s %,d stale blob revision files (%,d bytes) of live objects in %,d oid directories; %,d directories have no object%s"
+                .formatted(
+                        dryRun ? "would remove" : "removed",
+                        staleFiles,
+                        staleBytes,
+                        directories,
+                        orphanDirectories,
+                        orphanDirectories == 0
+                                ? ""
+                                : " (kept: check them, e.g. " + orphanExamples.get(0)
+                                        + "; an object deleted outside the packer leaves such directories)");
+    }
+}
