@@ -1,0 +1,181 @@
+package io.github.relstoragepacker.collect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.relstoragepacker.cli.CommandLine;
+import io.github.relstoragepacker.relstorage.BlobLayout;
+import io.github.relstoragepacker.testsupport.StoredGraph;
+import io.github.relstoragepacker.testsupport.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The packaged daemon, SIGKILLed again and again while it deletes garbage with blob files in a shared
+ * blob directory, in batches small enough that the kills land inside batches, between a batch's commit
+ * and the removal of its blob files, and in between. After a last, undisturbed run: every object
+ * reachable at the start is still there with its blob, every garbage object is gone with its blob
+ * directory, the outbox is empty, and the index verifies clean. Nothing is fixed by hand in between.
+ */
+class CollectorCrashIT {
+
+    private static final Path JAR = Path.of("target", "relstorage-packer.jar");
+
+    @RegisterExtension
+    static final TestDatabase db = new TestDatabase();
+
+    @TempDir
+    Path blobs;
+
+    @Test
+    void killsAtAnyPointLoseNothingReachableAndLeakNoBlob() throws Exception {
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        int generated = CommandLine.run(
+                new String[] {
+                    "generate",
+                    "--objects=20000",
+                    "--garbage=0.3",
+                    "--blobs=directory",
+                    "--blob-every=5",
+                    "--blob-dir=" + blobs,
+                    "--url=" + db.jdbcUrl(),
+                    "--user=" + db.username(),
+                    "--password=" + db.password(),
+                    "--install-schema"
+                },
+                new PrintStream(output),
+                new PrintStream(output));
+        assertThat(generated).as(output.toString()).isZero();
+        JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
+        StoredGraph before = StoredGraph.read(db.dataSource());
+        Set<Long> reachable = before.reachable();
+        Set<Long> garbage = new HashSet<>(before.zoids());
+        garbage.removeAll(reachable);
+        assertThat(garbage).hasSizeGreaterThan(1000);
+        Set<Long> withBlob = new HashSet<>();
+        for (long zoid : before.zoids()) {
+            if (Files.isDirectory(BlobLayout.BUSHY.oidDirectory(blobs, zoid))) {
+                withBlob.add(zoid);
+            }
+        }
+        assertThat(withBlob).as("objects with blob files").hasSizeGreaterThan(100);
+
+        Random random = new Random(42);
+        for (int round = 0; round < 5; round++) {
+            Process daemon = start("round" + round);
+            try {
+                long initial = count(jdbc);
+                await(() -> count(jdbc) < initial || count(jdbc) == reachable.size(), daemon, Duration.ofSeconds(90));
+                Thread.sleep(random.nextInt(400));
+            } finally {
+                daemon.destroyForcibly();
+                assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+
+        Process last = start("last");
+        try {
+            await(
+                    () -> count(jdbc) == reachable.size() && outbox(jdbc) == 0 && blobDirectoriesOf(garbage) == 0,
+                    last,
+                    Duration.ofSeconds(120));
+        } finally {
+            last.destroy();
+            last.waitFor(60, TimeUnit.SECONDS);
+        }
+
+        Set<Long> after = new HashSet<>(jdbc.queryForList("SELECT zoid FROM object_state", Long.class));
+        assertThat(after).containsAll(reachable).doesNotContainAnyElementsOf(garbage);
+        for (long zoid : withBlob) {
+            Path dir = BlobLayout.BUSHY.oidDirectory(blobs, zoid);
+            if (reachable.contains(zoid)) {
+                try (Stream<Path> files = Files.list(dir)) {
+                    assertThat(files.anyMatch(f -> f.toString().endsWith(".blob")))
+                            .as("blob of live object " + zoid)
+                            .isTrue();
+                }
+            } else {
+                assertThat(dir).as("blob directory of deleted object " + zoid).doesNotExist();
+            }
+        }
+        assertThat(StoredGraph.read(db.dataSource()).danglingFromRoot()).isEmpty();
+        Process verify = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        JAR.toString(),
+                        "verify",
+                        "--fraction=1",
+                        "--spring.datasource.url=" + db.jdbcUrl(),
+                        "--spring.datasource.username=" + db.username(),
+                        "--spring.datasource.password=" + db.password())
+                .redirectErrorStream(true)
+                .start();
+        String report = new String(verify.getInputStream().readAllBytes());
+        assertThat(verify.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(verify.exitValue()).as(report).isZero();
+        assertThat(report).contains("0 difference(s)");
+    }
+
+    private long blobDirectoriesOf(Set<Long> zoids) {
+        return zoids.stream()
+                .filter(z -> Files.isDirectory(BlobLayout.BUSHY.oidDirectory(blobs, z)))
+                .count();
+    }
+
+    private static long count(JdbcTemplate jdbc) {
+        return jdbc.queryForObject("SELECT count(*) FROM object_state", Long.class);
+    }
+
+    private static long outbox(JdbcTemplate jdbc) {
+        return jdbc.queryForObject(
+                "SELECT CASE WHEN to_regclass('packer.blob_outbox') IS NULL THEN 0"
+                        + " ELSE (SELECT count(*) FROM packer.blob_outbox) END",
+                Long.class);
+    }
+
+    private Process start(String name) throws Exception {
+        File log = Path.of("target", "collector-crash-" + name + ".log").toFile();
+        return new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        JAR.toString(),
+                        "--spring.datasource.url=" + db.jdbcUrl(),
+                        "--spring.datasource.username=" + db.username(),
+                        "--spring.datasource.password=" + db.password(),
+                        "--server.port=0",
+                        "--management.server.port=0",
+                        "--packer.index.poll-interval=50ms",
+                        "--packer.collector.grace=0s",
+                        "--packer.collector.drain-interval=200ms",
+                        "--packer.collector.mark-interval=2s",
+                        "--packer.collector.max-fence-hold=20ms",
+                        "--packer.collector.blob-directory=" + blobs)
+                .redirectErrorStream(true)
+                .redirectOutput(log)
+                .start();
+    }
+
+    private static void await(BooleanSupplier condition, Process process, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(process.isAlive())
+                    .as("the service died; see target/collector-crash-*.log")
+                    .isTrue();
+            assertThat(System.nanoTime()).as("waited " + limit).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+}
