@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param graceSeconds objects unreachable for less than this were kept
  * @param dryRun whether it only reported
  * @param includeCycles whether it marked from the root (cycles) or only drained unreferenced objects
+ * @param unknownHistory "build" or "object-tid": how garbage older than the index was judged
  * @param requestedBy who asked
  * @param startedAt when it was accepted
  * @param finishedAt when it ended, null while under way
@@ -28,6 +29,7 @@ record PackView(
         long graceSeconds,
         boolean dryRun,
         boolean includeCycles,
+        String unknownHistory,
         String requestedBy,
         Instant startedAt,
         @Nullable Instant finishedAt,
@@ -43,6 +45,7 @@ record PackView(
                 job.request().grace().toSeconds(),
                 job.request().dryRun(),
                 job.request().includeCycles(),
+                job.request().objectTidForUnknownHistory() ? "object-tid" : "build",
                 job.requestedBy(),
                 job.startedAt(),
                 job.finishedAt(),

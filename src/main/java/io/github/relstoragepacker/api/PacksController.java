@@ -9,6 +9,7 @@ import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
 import java.net.URI;
 import java.security.Principal;
@@ -46,12 +47,18 @@ class PacksController {
      * @param graceSeconds the same in seconds; give exactly one of the two
      * @param dryRun report what would go, delete nothing (default false)
      * @param includeCycles mark from the root and collect cycles too (default true)
+     * @param unknownHistory how to judge garbage that was already garbage when the index was built:
+     *     "build" (default: unreachable since the build) or "object-tid" (zodbpack's rule: its own
+     *     tid older than the grace; a weaker guarantee)
      */
     record PackBody(
             @DecimalMin("0") @DecimalMax("36500") @Nullable Double days,
             @PositiveOrZero @Nullable Long graceSeconds,
             @Nullable Boolean dryRun,
-            @Nullable Boolean includeCycles) {
+            @Nullable Boolean includeCycles,
+
+            @Pattern(regexp = "build|object-tid", message = "must be \"build\" or \"object-tid\"") @Nullable
+            String unknownHistory) {
 
         PackRequest toRequest() {
             if ((days == null) == (graceSeconds == null)) {
@@ -60,7 +67,11 @@ class PacksController {
             }
             Duration grace =
                     days != null ? Duration.ofMillis(Math.round(days * 86_400_000)) : Duration.ofSeconds(graceSeconds);
-            return new PackRequest(grace, Boolean.TRUE.equals(dryRun), includeCycles == null || includeCycles);
+            return new PackRequest(
+                    grace,
+                    Boolean.TRUE.equals(dryRun),
+                    includeCycles == null || includeCycles,
+                    "object-tid".equals(unknownHistory));
         }
     }
 

@@ -28,6 +28,7 @@ public final class PackCommand {
     static final String NAME = "pack";
     static final int LOCK_BUSY = 3;
     private static final String USAGE = "usage: java -jar relstorage-packer.jar pack --days=N [--dry-run] [--no-cycles]"
+            + " [--unknown-history=build|object-tid]"
             + " [--spring.datasource.url=... --spring.datasource.username=... --spring.datasource.password=...]";
 
     private PackCommand() {}
@@ -36,10 +37,13 @@ public final class PackCommand {
     public static int run(Class<?> application, String[] args, PrintStream out, PrintStream err) {
         List<String> springArgs = new ArrayList<>();
         List<String> own = ServiceContext.split(
-                List.of(args).subList(1, args.length), springArgs, List.of("--days", "--dry-run", "--no-cycles"));
+                List.of(args).subList(1, args.length),
+                springArgs,
+                List.of("--days", "--dry-run", "--no-cycles", "--unknown-history"));
         Double days = null;
         boolean dryRun = false;
         boolean cycles = true;
+        boolean objectTid = false;
         for (String arg : own) {
             if (arg.startsWith("--days=")) {
                 try {
@@ -51,6 +55,8 @@ public final class PackCommand {
                 dryRun = true;
             } else if (arg.equals("--no-cycles")) {
                 cycles = false;
+            } else if (arg.equals("--unknown-history=object-tid") || arg.equals("--unknown-history=build")) {
+                objectTid = arg.endsWith("object-tid");
             } else {
                 err.println(USAGE);
                 return CommandLine.USAGE;
@@ -61,7 +67,8 @@ public final class PackCommand {
             err.println(USAGE);
             return CommandLine.USAGE;
         }
-        PackRequest request = new PackRequest(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun, cycles);
+        PackRequest request =
+                new PackRequest(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun, cycles, objectTid);
         try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
             IndexSchema.migrate(context.getBean(DataSource.class));
             PackJobs jobs = context.getBean(PackJobs.class);

@@ -112,7 +112,7 @@ public class CollectionLoop {
 
     /** One pack of everything unreachable for longer than {@code grace}, cycles included. */
     public CollectionResult pack(Duration grace, boolean dryRun) throws Exception {
-        PackRequest request = new PackRequest(grace, dryRun, true);
+        PackRequest request = new PackRequest(grace, dryRun, true, false);
         return pack(request, progressFor(request));
     }
 
@@ -139,7 +139,13 @@ public class CollectionLoop {
         current = progress;
         CollectionResult result;
         try {
-            result = collector.run(request.kind(), request.grace(), request.dryRun(), db, progress);
+            result = collector.run(
+                    request.kind(),
+                    request.grace(),
+                    request.objectTidForUnknownHistory(),
+                    request.dryRun(),
+                    db,
+                    progress);
         } finally {
             progress.step(CollectionProgress.Step.FINISHED);
             current = null;
@@ -264,7 +270,7 @@ public class CollectionLoop {
             current = progress;
             CollectionResult result;
             try {
-                result = collector.run(kind, properties.grace(), false, target.current(), progress);
+                result = collector.run(kind, properties.grace(), false, false, target.current(), progress);
             } finally {
                 current = null;
             }

@@ -87,9 +87,14 @@ final class Collector {
 
     /** Runs one collection of {@code kind} with {@code grace}; the index must be ready and led by us. */
     CollectionResult run(
-            CollectionKind kind, Duration grace, boolean dryRun, RelStorageDatabase db, CollectionProgress progress)
+            CollectionKind kind,
+            Duration grace,
+            boolean objectTidForUnknownHistory,
+            boolean dryRun,
+            RelStorageDatabase db,
+            CollectionProgress progress)
             throws Exception {
-        long cutoff = Tids.toTid(clock.instant().minus(grace));
+        long cutoffTid = Tids.toTid(clock.instant().minus(grace));
         LockGeneration generation = db.generation();
         if (generation == null || !db.collectProblems().isEmpty()) {
             return CollectionResult.refused(kind, String.join(" ", db.collectProblems()));
@@ -107,6 +112,7 @@ final class Collector {
                 log.warn("Collection on hold: {}", hold);
                 return CollectionResult.onHold(kind, hold);
             }
+            Eligibility cutoff;
             if (kind == CollectionKind.CYCLES || dryRun) {
                 progress.step(CollectionProgress.Step.MARKING);
                 ReachabilityMark.Result mark = new ReachabilityMark(index).run(c);
@@ -116,8 +122,10 @@ final class Collector {
                         mark.objects(),
                         mark.unreachable());
                 afterMark.run();
+                cutoff = eligibility(c, cutoffTid, objectTidForUnknownHistory);
                 progress.candidates(prepareCandidates(c, cutoff));
             } else {
+                cutoff = eligibility(c, cutoffTid, objectTidForUnknownHistory);
                 progress.candidates(eligibleUnreferenced(c, cutoff));
             }
             if (dryRun) {
@@ -146,8 +154,17 @@ final class Collector {
         }
     }
 
+    private static Eligibility eligibility(Connection c, long cutoff, boolean objectTidForUnknownHistory)
+            throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COALESCE(build_snapshot_tid, 0) FROM packer.progress")) {
+            rs.next();
+            return new Eligibility(cutoff, objectTidForUnknownHistory, rs.getLong(1));
+        }
+    }
+
     /** Candidates of a cycle run: old enough, and not reached by a younger unreachable object. */
-    private static long prepareCandidates(Connection c, long cutoff) throws SQLException {
+    private static long prepareCandidates(Connection c, Eligibility cutoff) throws SQLException {
         c.setAutoCommit(true);
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_candidate (zoid bigint PRIMARY KEY)");
@@ -155,13 +172,14 @@ final class Collector {
         }
         try (PreparedStatement st = c.prepareStatement("INSERT INTO packer_candidate"
                 + " WITH RECURSIVE tainted(zoid) AS ("
-                + " SELECT zoid FROM packer.unreachable WHERE since_tid > ?"
+                + " SELECT y.zoid FROM packer.unreachable y JOIN packer.object yo USING (zoid)"
+                + " WHERE NOT " + cutoff.sql("y", "yo", true)
                 + " UNION SELECT t.to_zoid FROM tainted x JOIN packer.object o ON o.zoid = x.zoid"
                 + " CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid) JOIN packer.unreachable u ON u.zoid = t.to_zoid)"
-                + " SELECT u.zoid FROM packer.unreachable u WHERE u.since_tid <= ? AND u.zoid <> 0"
+                + " SELECT u.zoid FROM packer.unreachable u JOIN packer.object uo USING (zoid)"
+                + " WHERE " + cutoff.sql("u", "uo", true) + " AND u.zoid <> 0"
                 + " AND NOT EXISTS (SELECT 1 FROM tainted t WHERE t.zoid = u.zoid)")) {
-            st.setLong(1, cutoff);
-            st.setLong(2, cutoff);
+            cutoff.bind(st, cutoff.bind(st, 1));
             long candidates = st.executeUpdate();
             try (Statement analyze = c.createStatement()) {
                 analyze.execute("ANALYZE packer_candidate");
@@ -171,10 +189,10 @@ final class Collector {
     }
 
     /** A drain's first estimate: what is old enough now; the cascade below it shows up as it goes. */
-    private static long eligibleUnreferenced(Connection c, long cutoff) throws SQLException {
-        try (PreparedStatement st =
-                c.prepareStatement("SELECT count(*) FROM packer.unreferenced WHERE since_tid <= ? AND zoid <> 0")) {
-            st.setLong(1, cutoff);
+    private static long eligibleUnreferenced(Connection c, Eligibility cutoff) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT count(*) FROM packer.unreferenced u"
+                + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false) + " AND u.zoid <> 0")) {
+            cutoff.bind(st, 1);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -202,7 +220,7 @@ final class Collector {
     private CollectionResult deleteInBatches(
             Connection c,
             CollectionKind kind,
-            long cutoff,
+            Eligibility cutoff,
             CommitFence fence,
             LockGeneration generation,
             @Nullable BlobOutbox outbox,
@@ -279,7 +297,7 @@ final class Collector {
     /** One batch: {@code selected} candidates taken, {@code deleted} of them deleted (the rest were held). */
     private record Batch(long selected, long deleted, long bytes, long largeObjects) {}
 
-    private Batch deleteOneBatch(Connection c, CollectionKind kind, long cutoff, LockGeneration generation)
+    private Batch deleteOneBatch(Connection c, CollectionKind kind, Eligibility cutoff, LockGeneration generation)
             throws Exception {
         try (Statement st = c.createStatement()) {
             // Should anything still make this transaction wait, it fails instead of holding Plone up.
@@ -297,19 +315,20 @@ final class Collector {
                 kind == CollectionKind.DRAIN
                         ? "INSERT INTO packer_batch (zoid, tid, since_tid, state_size)"
                                 + " SELECT u.zoid, o.tid, u.since_tid, o.state_size FROM packer.unreferenced u"
-                                + " JOIN packer.object o USING (zoid) WHERE u.since_tid <= ? AND u.zoid <> 0"
-                                + " ORDER BY u.zoid LIMIT ?"
+                                + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false)
+                                + " AND u.zoid <> 0 ORDER BY u.zoid LIMIT ?"
                         : "INSERT INTO packer_batch (zoid, tid, since_tid, state_size)"
                                 + " SELECT u.zoid, o.tid, u.since_tid, o.state_size FROM packer_candidate pc"
                                 + " JOIN packer.unreachable u USING (zoid) JOIN packer.object o USING (zoid)"
-                                + " WHERE u.since_tid <= ? AND u.zoid <> 0 AND pc.zoid > ? ORDER BY pc.zoid LIMIT ?")) {
-            st.setLong(1, cutoff);
+                                + " WHERE " + cutoff.sql("u", "o", true)
+                                + " AND u.zoid <> 0 AND pc.zoid > ? ORDER BY pc.zoid LIMIT ?")) {
+            int next = cutoff.bind(st, 1);
             if (kind == CollectionKind.DRAIN) {
-                st.setInt(2, batchSize);
+                st.setInt(next, batchSize);
             } else {
                 // candidates are taken in zoid order past the last batch: each is tried once a run
-                st.setLong(2, candidatesAfter);
-                st.setInt(3, batchSize);
+                st.setLong(next, candidatesAfter);
+                st.setInt(next + 1, batchSize);
             }
             st.executeUpdate();
         }

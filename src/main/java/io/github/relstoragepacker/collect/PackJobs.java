@@ -181,7 +181,8 @@ public class PackJobs {
                 c -> {
                     var st = c.prepareStatement(
                             "INSERT INTO packer.collection_run (kind, grace_seconds, dry_run, include_cycles,"
-                                    + " requested_by, instance) VALUES (?, ?, ?, ?, ?, ?)",
+                                    + " requested_by, instance, object_tid_for_unknown_history)"
+                                    + " VALUES (?, ?, ?, ?, ?, ?, ?)",
                             new String[] {"id"});
                     st.setString(1, request.kind().name());
                     st.setLong(2, request.grace().toSeconds());
@@ -189,6 +190,7 @@ public class PackJobs {
                     st.setBoolean(4, request.includeCycles());
                     st.setString(5, requestedBy);
                     st.setString(6, instance);
+                    st.setBoolean(7, request.objectTidForUnknownHistory());
                     return st;
                 },
                 key);
@@ -275,7 +277,8 @@ public class PackJobs {
                 new PackRequest(
                         Duration.ofSeconds(rs.getLong("grace_seconds")),
                         rs.getBoolean("dry_run"),
-                        rs.getBoolean("include_cycles")),
+                        rs.getBoolean("include_cycles"),
+                        rs.getBoolean("object_tid_for_unknown_history")),
                 String.valueOf(rs.getString("requested_by")),
                 rs.getTimestamp("started_at").toInstant(),
                 finished == null ? null : finished.toInstant(),

@@ -8,8 +8,11 @@ import java.time.Duration;
  * @param grace objects unreachable for less than this are kept (zodbpack's {@code --days}, as a duration)
  * @param dryRun analyse and report what would go, delete nothing
  * @param includeCycles mark from the root and collect cycles too; false only drains unreferenced objects
+ * @param objectTidForUnknownHistory judge garbage whose unreachable time the index cannot know (it was
+ *     garbage before the index was built) by its own tid, as zodbpack does: a weaker guarantee, see
+ *     {@link Eligibility}
  */
-public record PackRequest(Duration grace, boolean dryRun, boolean includeCycles) {
+public record PackRequest(Duration grace, boolean dryRun, boolean includeCycles, boolean objectTidForUnknownHistory) {
 
     public PackRequest {
         if (grace.isNegative()) {

@@ -139,9 +139,19 @@ final class ReachabilityMark {
             st.execute(
                     "DELETE FROM packer.unreachable u WHERE NOT EXISTS (SELECT 1 FROM packer_mark m WHERE m.zoid = u.zoid)");
         }
-        try (PreparedStatement st = c.prepareStatement("INSERT INTO packer.unreachable (zoid, since_tid)"
-                + " SELECT m.zoid, COALESCE(r.since_tid, ?) FROM packer_mark m LEFT JOIN packer.unreferenced r USING (zoid)"
-                + " ON CONFLICT (zoid) DO NOTHING")) {
+        // The first mark after a build finds garbage that may be much older than the index: its time is
+        // unknown, which only a pack asking for zodbpack's rule cares about (Eligibility).
+        boolean first = single(c, "SELECT count(*) FROM packer.progress WHERE first_mark_tid IS NULL") > 0;
+        try (PreparedStatement st = c.prepareStatement(
+                "INSERT INTO packer.unreachable (zoid, since_tid, history_unknown)"
+                        + " SELECT m.zoid, COALESCE(r.since_tid, ?), r.zoid IS NULL AND ?"
+                        + " FROM packer_mark m LEFT JOIN packer.unreferenced r USING (zoid) ON CONFLICT (zoid) DO NOTHING")) {
+            st.setLong(1, watermark);
+            st.setBoolean(2, first);
+            st.executeUpdate();
+        }
+        try (PreparedStatement st =
+                c.prepareStatement("UPDATE packer.progress SET first_mark_tid = ? WHERE first_mark_tid IS NULL")) {
             st.setLong(1, watermark);
             st.executeUpdate();
         }

@@ -242,7 +242,7 @@ public class IndexMaintainer {
                 st.execute("TRUNCATE packer.object, packer.ref, packer.unreferenced, packer.unreachable,"
                         + " packer.quarantine, packer.build_range");
                 st.execute("UPDATE packer.progress SET phase = 'empty', watermark = 0, build_snapshot_tid = NULL,"
-                        + " build_started_at = NULL, build_finished_at = NULL");
+                        + " build_started_at = NULL, build_finished_at = NULL, first_mark_tid = NULL");
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();

@@ -119,6 +119,47 @@ abstract class CollectorContract {
     }
 
     @Test
+    void garbageOlderThanTheIndexCountsFromTheBuildUnlessZodbpacksRuleIsAsked() throws Exception {
+        ObjectGraph g = graph();
+        long orphan = g.newOid(), ringA = g.newOid(), ringB = g.newOid(), unlinkedLater = g.newOid();
+        commitLinked(
+                Map.of(orphan, List.of(), ringA, List.of(ringB), ringB, List.of(ringA), unlinkedLater, List.of()),
+                unlinkedLater);
+        // written two days ago, as far as their own tids tell
+        long old = io.github.relstoragepacker.relstorage.Tids.toTid(
+                java.time.Instant.now().minus(Duration.ofDays(2)));
+        new JdbcTemplate(db().dataSource())
+                .update(
+                        "UPDATE object_state SET tid = ? WHERE zoid IN (?, ?, ?, ?)",
+                        old,
+                        orphan,
+                        ringA,
+                        ringB,
+                        unlinkedLater);
+        loop.rebuildIndex();
+        assertThat(loop.refreshIndex()).isTrue();
+        List<Long> root = new ArrayList<>(g.children.get(0L));
+        root.remove(unlinkedLater);
+        g.commit(Map.of(0L, root));
+
+        assertThat(pack(Duration.ofHours(1)).outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(List.of(exists(orphan), exists(ringA), exists(ringB), exists(unlinkedLater)))
+                .as("by default their grace counts from the build")
+                .containsOnly(true);
+
+        PackRequest zodbpackRule = new PackRequest(Duration.ofHours(1), false, true, true);
+        CollectionResult result = loop.pack(zodbpackRule, loop.progressFor(zodbpackRule));
+
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(List.of(exists(orphan), exists(ringA), exists(ringB)))
+                .as("unknown history, own tid older than the grace: zodbpack's rule lets them go")
+                .containsOnly(false);
+        assertThat(exists(unlinkedLater))
+                .as("unlinked after the build: its history is known and younger than the grace")
+                .isTrue();
+    }
+
+    @Test
     void chainMutationLeavesExactlyTheReachablePart() throws Exception {
         ObjectGraph g = graph();
         long a = g.newOid(), b = g.newOid(), c = g.newOid(), d = g.newOid();
