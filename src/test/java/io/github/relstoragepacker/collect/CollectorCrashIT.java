@@ -13,9 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -25,8 +25,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The packaged daemon, SIGKILLed again and again while it deletes garbage with blob files in a shared
- * blob directory, in batches small enough that the kills land inside batches, between a batch's commit
- * and the removal of its blob files, and in between. After a last, undisturbed run: every object
+ * blob directory: while a batch holds RelStorage's commit lock (seen in {@code pg_locks}), and while
+ * the outbox lists the directories of a committed batch whose files are not removed yet; the test
+ * checks that both kinds of kill happened. After a last, undisturbed run: every object
  * reachable at the start is still there with its blob, every garbage object is gone with its blob
  * directory, the outbox is empty, and the index verifies clean. Nothing is fixed by hand in between.
  */
@@ -73,18 +74,37 @@ class CollectorCrashIT {
         }
         assertThat(withBlob).as("objects with blob files").hasSizeGreaterThan(100);
 
-        Random random = new Random(42);
-        for (int round = 0; round < 5; round++) {
+        // Even rounds kill while the daemon holds RelStorage's commit lock (a batch is open); odd rounds
+        // kill while the outbox lists blob directories (a batch committed, its files not yet removed).
+        boolean killedMidBatch = false;
+        boolean killedBeforeBlobRemoval = false;
+        for (int round = 0; round < 8 && !(killedMidBatch && killedBeforeBlobRemoval); round++) {
+            boolean midBatch = round % 2 == 0;
+            AtomicBoolean fenceSeen = new AtomicBoolean();
             Process daemon = start("round" + round);
             try {
-                long initial = count(jdbc);
-                await(() -> count(jdbc) < initial || count(jdbc) == reachable.size(), daemon, Duration.ofSeconds(90));
-                Thread.sleep(random.nextInt(400));
+                await(
+                        () -> count(jdbc) == reachable.size()
+                                || (midBatch ? seen(fenceSeen, fenceHeld(jdbc)) : outbox(jdbc) > 0),
+                        daemon,
+                        Duration.ofSeconds(90),
+                        0);
             } finally {
                 daemon.destroyForcibly();
                 assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
+            if (midBatch) {
+                killedMidBatch |= fenceSeen.get();
+            } else {
+                killedBeforeBlobRemoval |= outbox(jdbc) > 0;
+            }
         }
+        assertThat(killedMidBatch)
+                .as("a kill landed while a batch held the commit lock")
+                .isTrue();
+        assertThat(killedBeforeBlobRemoval)
+                .as("a kill landed between a batch's commit and the removal of its blob files")
+                .isTrue();
 
         Process last = start("last");
         try {
@@ -139,6 +159,24 @@ class CollectorCrashIT {
         return jdbc.queryForObject("SELECT count(*) FROM object_state", Long.class);
     }
 
+    private static boolean seen(AtomicBoolean flag, boolean now) {
+        if (now) {
+            flag.set(true);
+        }
+        return now;
+    }
+
+    /** Whether a relstorage-packer session holds RelStorage's commit lock (advisory -1) right now. */
+    private static boolean fenceHeld(JdbcTemplate jdbc) {
+        return jdbc.queryForObject(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                        + " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+                        + " AND ((l.classid::bigint << 32) | l.objid::bigint) = -1"
+                        + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                        + " AND a.application_name = 'relstorage-packer')",
+                Boolean.class);
+    }
+
     private static long outbox(JdbcTemplate jdbc) {
         return jdbc.queryForObject(
                 "SELECT CASE WHEN to_regclass('packer.blob_outbox') IS NULL THEN 0"
@@ -169,13 +207,18 @@ class CollectorCrashIT {
     }
 
     private static void await(BooleanSupplier condition, Process process, Duration limit) throws InterruptedException {
+        await(condition, process, limit, 50);
+    }
+
+    private static void await(BooleanSupplier condition, Process process, Duration limit, long pollMillis)
+            throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             assertThat(process.isAlive())
                     .as("the service died; see target/collector-crash-*.log")
                     .isTrue();
             assertThat(System.nanoTime()).as("waited " + limit).isLessThan(deadline);
-            Thread.sleep(20);
+            Thread.sleep(pollMillis);
         }
     }
 }
