@@ -1,9 +1,9 @@
 package io.github.relstoragepacker;
 
+import io.github.relstoragepacker.cli.CollectBenchmarkCommand;
 import io.github.relstoragepacker.cli.CommandLine;
 import io.github.relstoragepacker.cli.InspectCommand;
 import io.github.relstoragepacker.cli.PackCommand;
-import io.github.relstoragepacker.collect.CollectBenchmark;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -31,8 +31,8 @@ public class PackerApplication {
         if (InspectCommand.handles(args)) {
             System.exit(InspectCommand.run(PackerApplication.class, args, System.out, System.err));
         }
-        if (args.length > 0 && args[0].equals(CollectBenchmark.NAME)) {
-            System.exit(CollectBenchmark.run(PackerApplication.class, args, System.out, System.err));
+        if (args.length > 0 && args[0].equals(CollectBenchmarkCommand.NAME)) {
+            System.exit(CollectBenchmarkCommand.run(PackerApplication.class, args, System.out, System.err));
         }
         SpringApplication.run(PackerApplication.class, args);
     }

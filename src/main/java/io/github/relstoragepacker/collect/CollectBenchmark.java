@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.collect;
 
 import io.github.relstoragepacker.demo.RelStorageCommitter;
+import io.github.relstoragepacker.demo.WriteLoad;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -8,17 +9,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
-import org.springframework.boot.SpringApplication;
-import org.springframework.boot.WebApplicationType;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -37,16 +32,10 @@ import org.springframework.context.ConfigurableApplicationContext;
  *       lock; the deletion rate is objects over the time from the end of the mark to the end of the pack.
  * </ol>
  *
- * With {@code --packer.collector.blob-directory=...} the deletion removes blob files too. Any other
- * {@code --name=value} argument goes to Spring, as for {@code pack}. Never run it against a
- * production database.
+ * With {@code --packer.collector.blob-directory=...} the deletion removes blob files too. Never run it
+ * against a production database. The command line lives in {@code cli.CollectBenchmarkCommand}.
  */
 public final class CollectBenchmark {
-
-    public static final String NAME = "benchmark-collect";
-    private static final String USAGE = "usage: java -jar relstorage-packer.jar benchmark-collect"
-            + " --spring.datasource.url=JDBC_URL [--tps=50] [--objects-per-tx=10] [--writers=4] [--seconds=20]"
-            + " [--packer.collector.blob-directory=PATH]";
 
     private final PrintStream out;
     private final int tps;
@@ -54,44 +43,21 @@ public final class CollectBenchmark {
     private final int writers;
     private final long millis;
 
-    private CollectBenchmark(PrintStream out, Map<String, String> options) {
+    /**
+     * A benchmark printing to {@code out}: {@code writers} threads commit {@code tps} transactions per
+     * second of {@code perTx} objects, for {@code seconds} per phase.
+     */
+    public CollectBenchmark(PrintStream out, int tps, int perTx, int writers, long seconds) {
         this.out = out;
-        this.tps = Integer.parseInt(options.getOrDefault("tps", "50"));
-        this.perTx = Integer.parseInt(options.getOrDefault("objects-per-tx", "10"));
-        this.writers = Integer.parseInt(options.getOrDefault("writers", "4"));
-        this.millis = Long.parseLong(options.getOrDefault("seconds", "20")) * 1000;
+        this.tps = tps;
+        this.perTx = perTx;
+        this.writers = writers;
+        this.millis = seconds * 1000;
     }
 
-    /** Runs the benchmark and returns the exit code: 0 done, 1 failed, 2 usage error. */
-    public static int run(Class<?> application, String[] args, PrintStream out, PrintStream err) {
-        Map<String, String> options = new HashMap<>();
-        List<String> springArgs = new ArrayList<>();
-        for (String arg : Arrays.copyOfRange(args, 1, args.length)) {
-            int eq = arg.indexOf('=');
-            if (!arg.startsWith("--") || eq < 0) {
-                err.println(USAGE);
-                return 2;
-            }
-            String name = arg.substring(2, eq);
-            if (List.of("tps", "objects-per-tx", "writers", "seconds").contains(name)) {
-                options.put(name, arg.substring(eq + 1));
-            } else {
-                springArgs.add(arg);
-            }
-        }
-        SpringApplication spring = new SpringApplication(application);
-        spring.setWebApplicationType(WebApplicationType.NONE);
-        spring.setDefaultProperties(Map.of("spring.main.banner-mode", "off"));
-        // an argument, not a default: the packaged application.yml enables continuous collection
-        springArgs.add(0, "--packer.collector.enabled=false");
-        try (ConfigurableApplicationContext context = spring.run(springArgs.toArray(String[]::new))) {
-            new CollectBenchmark(out, options)
-                    .run(context.getBean(CollectionLoop.class), context.getBean(DataSource.class));
-            return 0;
-        } catch (Exception e) {
-            err.println(NAME + " failed: " + e);
-            return 1;
-        }
+    /** Runs both phases in {@code context}, a service started without continuous collection. */
+    public void run(ConfigurableApplicationContext context) throws Exception {
+        run(context.getBean(CollectionLoop.class), context.getBean(DataSource.class));
     }
 
     private void run(CollectionLoop loop, DataSource dataSource) throws Exception {
@@ -140,27 +106,24 @@ public final class CollectBenchmark {
                 "commit latency, %s: %,d commits, p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
                 phase,
                 latencies.size(),
-                percentile(latencies, 0.5),
-                percentile(latencies, 0.99),
+                WriteLoad.percentile(latencies, 0.5),
+                WriteLoad.percentile(latencies, 0.99),
                 latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1));
     }
 
-    /** Writer threads at a fixed rate, recording each commit's duration once {@link #measureFromNow}. */
+    /** The writers ({@link WriteLoad}), recording each commit's duration once {@link #measureFromNow}. */
     private final class Load {
-        private final AtomicBoolean running = new AtomicBoolean(true);
         private volatile boolean measuring;
         private final List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
-        private final List<Thread> threads = new ArrayList<>();
+        private final WriteLoad writing;
 
         Load(DataSource dataSource, Map<Long, byte[]> sample, boolean measuring) {
             this.measuring = measuring;
-            Long[] zoids = sample.keySet().toArray(Long[]::new);
-            for (int w = 0; w < writers; w++) {
-                long seed = w;
-                Thread t = new Thread(() -> write(dataSource, sample, zoids, seed), "writer-" + w);
-                t.start();
-                threads.add(t);
-            }
+            this.writing = WriteLoad.start(dataSource, sample, writers, tps, perTx, (tid, start, end) -> {
+                if (this.measuring) {
+                    latencies.add((end - start) / 1e6);
+                }
+            });
         }
 
         void measureFromNow() {
@@ -169,38 +132,8 @@ public final class CollectBenchmark {
         }
 
         List<Double> stop() throws InterruptedException {
-            running.set(false);
-            for (Thread t : threads) {
-                t.join();
-            }
+            writing.stop();
             return new ArrayList<>(latencies);
-        }
-
-        private void write(DataSource dataSource, Map<Long, byte[]> sample, Long[] zoids, long seed) {
-            Random random = new Random(seed);
-            long intervalNanos = (long) (1e9 * writers / tps);
-            long next = System.nanoTime();
-            try (RelStorageCommitter committer = new RelStorageCommitter(dataSource.getConnection())) {
-                while (running.get()) {
-                    Map<Long, byte[]> states = new LinkedHashMap<>();
-                    while (states.size() < perTx) {
-                        Long zoid = zoids[random.nextInt(zoids.length)];
-                        states.put(zoid, sample.get(zoid));
-                    }
-                    long start = System.nanoTime();
-                    committer.commit(states);
-                    if (measuring) {
-                        latencies.add((System.nanoTime() - start) / 1e6);
-                    }
-                    next += intervalNanos;
-                    long sleep = next - System.nanoTime();
-                    if (sleep > 0) {
-                        Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-                    }
-                }
-            } catch (SQLException | InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
         }
     }
 
@@ -218,9 +151,5 @@ public final class CollectBenchmark {
             }
         }
         return sample;
-    }
-
-    private static double percentile(List<Double> sorted, double p) {
-        return sorted.isEmpty() ? 0 : sorted.get((int) Math.min(sorted.size() - 1, Math.floor(p * sorted.size())));
     }
 }

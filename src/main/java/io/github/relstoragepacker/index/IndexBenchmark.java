@@ -2,7 +2,7 @@ package io.github.relstoragepacker.index;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.github.relstoragepacker.demo.RelStorageCommitter;
+import io.github.relstoragepacker.demo.WriteLoad;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.OutputStream;
@@ -18,12 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.postgresql.PGConnection;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -36,7 +33,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  *       a benchmark copy).
  *   <li>The poller under a write load: writer threads commit {@code --tps} transactions per second of
  *       {@code --objects-per-tx} existing objects each through RelStorage's commit path ({@link
- *       RelStorageCommitter}) while the poller runs every {@code --poll-interval}; the lag of a
+ *       WriteLoad}) while the poller runs every {@code --poll-interval}; the lag of a
  *       transaction is the time from its COMMIT returning to the poll that indexed it.
  * </ol>
  *
@@ -189,18 +186,10 @@ public final class IndexBenchmark {
         long loadMillis = Long.parseLong(options.getOrDefault("load-seconds", "30")) * 1000;
         long pollMillis = Long.parseLong(options.getOrDefault("poll-interval", "200"));
         Map<Long, byte[]> sample = sample(dataSource, 20_000);
-        Long[] zoids = sample.keySet().toArray(Long[]::new);
         ConcurrentSkipListMap<Long, Long> committedAt = new ConcurrentSkipListMap<>();
-        AtomicBoolean running = new AtomicBoolean(true);
         int writers = Math.max(1, Math.min(4, tps / 25));
-        List<Thread> threads = new ArrayList<>();
-        for (int w = 0; w < writers; w++) {
-            long seed = w;
-            Thread t = new Thread(
-                    () -> write(dataSource, sample, zoids, perTx, tps / (double) writers, seed, running, committedAt));
-            t.start();
-            threads.add(t);
-        }
+        WriteLoad writing = WriteLoad.start(
+                dataSource, sample, writers, tps, perTx, (tid, start, end) -> committedAt.put(tid, end));
         List<Double> lags = new ArrayList<>();
         try (LeaderLock leader = LeaderLock.over(dataSource)) {
             leader.tryAcquire();
@@ -227,10 +216,7 @@ public final class IndexBenchmark {
                 Thread.sleep(pollMillis);
             }
         }
-        running.set(false);
-        for (Thread t : threads) {
-            t.join();
-        }
+        writing.stop();
         lags.sort(null);
         out.printf(
                 "poller under load: %d transactions of %d objects in %d s (%.0f/s), lag p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
@@ -238,41 +224,9 @@ public final class IndexBenchmark {
                 perTx,
                 loadMillis / 1000,
                 lags.size() * 1000.0 / loadMillis,
-                percentile(lags, 0.5),
-                percentile(lags, 0.99),
+                WriteLoad.percentile(lags, 0.5),
+                WriteLoad.percentile(lags, 0.99),
                 lags.isEmpty() ? 0 : lags.get(lags.size() - 1));
-    }
-
-    private static void write(
-            HikariDataSource dataSource,
-            Map<Long, byte[]> sample,
-            Long[] zoids,
-            int perTx,
-            double tps,
-            long seed,
-            AtomicBoolean running,
-            ConcurrentSkipListMap<Long, Long> committedAt) {
-        Random random = new Random(seed);
-        long intervalNanos = (long) (1e9 / tps);
-        long next = System.nanoTime();
-        try (RelStorageCommitter committer = new RelStorageCommitter(dataSource.getConnection())) {
-            while (running.get()) {
-                Map<Long, byte[]> states = new LinkedHashMap<>();
-                while (states.size() < perTx) {
-                    Long zoid = zoids[random.nextInt(zoids.length)];
-                    states.put(zoid, sample.get(zoid));
-                }
-                long tid = committer.commit(states);
-                committedAt.put(tid, System.nanoTime());
-                next += intervalNanos;
-                long sleep = next - System.nanoTime();
-                if (sleep > 0) {
-                    Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-                }
-            }
-        } catch (SQLException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static Map<Long, byte[]> sample(HikariDataSource dataSource, int size) throws SQLException {
@@ -296,10 +250,6 @@ public final class IndexBenchmark {
         return new JdbcTemplate(dataSource)
                         .queryForObject("SELECT COALESCE(sum(length(state)), 0) FROM object_state", Long.class)
                 / 1e6;
-    }
-
-    private static double percentile(List<Double> sorted, double p) {
-        return sorted.isEmpty() ? 0 : sorted.get((int) Math.min(sorted.size() - 1, Math.floor(p * sorted.size())));
     }
 
     private static double peakHeapMb() {
