@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -58,7 +59,7 @@ public class PackJobs {
             String requestedBy,
             Instant startedAt,
             CollectionProgress progress,
-            boolean[] started) {}
+            AtomicBoolean started) {}
 
     PackJobs(CollectionLoop loop, DataSource dataSource, MeterRegistry registry) {
         this.loop = loop;
@@ -92,7 +93,7 @@ public class PackJobs {
                     requestedBy,
                     Instant.now(),
                     loop.progressFor(request),
-                    new boolean[1]);
+                    new AtomicBoolean());
             running = job;
         }
         log.info("Pack job {} accepted from {}: {}", job.id(), requestedBy, request);
@@ -140,7 +141,7 @@ public class PackJobs {
     }
 
     private void execute(Running job) {
-        job.started()[0] = true;
+        job.started().set(true);
         String state;
         CollectionResult result = null;
         String message;
@@ -239,7 +240,7 @@ public class PackJobs {
         CollectionProgress.Snapshot p = job.progress().snapshot();
         return new PackJob(
                 job.id(),
-                job.started()[0] ? "running" : "queued",
+                job.started().get() ? "running" : "queued",
                 job.request(),
                 job.requestedBy(),
                 job.startedAt(),
