@@ -25,10 +25,7 @@ class ApiWithoutCredentialsTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", db::jdbcUrl);
-        registry.add("spring.datasource.username", db::username);
-        registry.add("spring.datasource.password", db::password);
-        registry.add("packer.collector.enabled", () -> "false");
+        db.registerQuietService(registry);
         registry.add("management.server.port", () -> "0");
     }
 

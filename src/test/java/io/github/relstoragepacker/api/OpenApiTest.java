@@ -38,11 +38,7 @@ class OpenApiTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", db::jdbcUrl);
-        registry.add("spring.datasource.username", db::username);
-        registry.add("spring.datasource.password", db::password);
-        registry.add("packer.collector.enabled", () -> "false");
-        registry.add("packer.index.poll-interval", () -> "50ms");
+        db.registerQuietService(registry);
         registry.add("packer.index.statistics-interval", () -> "200ms");
         registry.add("packer.api.token", () -> ApiTest.TOKEN);
         registry.add("management.server.port", () -> "0");

@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relstoragepacker.relstorage.LockGeneration;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
+import io.github.relstoragepacker.testsupport.PackagedJar;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.RelStorageWriter;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +29,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CommandLineJarIT {
-
-    private static final Path JAR = Path.of("target", "relstorage-packer.jar");
 
     @RegisterExtension
     static final TestDatabase db = new TestDatabase(RelStorageSchema.HISTORY_FREE_ADVISORY_LOCK);
@@ -54,12 +51,7 @@ class CommandLineJarIT {
     record Run(int exit, String out) {}
 
     static Run run(String... args) throws Exception {
-        List<String> command = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
-        command.addAll(List.of(args));
-        command.add("--spring.datasource.url=" + db.jdbcUrl());
-        command.add("--spring.datasource.username=" + db.username());
-        command.add("--spring.datasource.password=" + db.password());
+        List<String> command = PackagedJar.command(db, args);
         command.add("--logging.level.root=WARN");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -2,6 +2,7 @@ package io.github.relstoragepacker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.relstoragepacker.testsupport.PackagedJar;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,8 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The packaged jar, run as a user would: {@code java -jar target/relstorage-packer.jar scan-refs FILE}. */
 class ScanRefsJarIT {
 
-    private static final Path JAR = Path.of("target", "relstorage-packer.jar");
-
     @TempDir
     Path dir;
 
@@ -24,7 +23,7 @@ class ScanRefsJarIT {
         Files.writeString(input, "4e2e430800000000000000075171002e\n\n62726f6b656e7069636b6c65\n");
         Path output = dir.resolve("out.txt");
 
-        Process process = new ProcessBuilder(javaBinary(), "-jar", JAR.toString(), "scan-refs", input.toString())
+        Process process = new ProcessBuilder(PackagedJar.command("scan-refs", input.toString()))
                 .redirectOutput(output.toFile())
                 .redirectErrorStream(false)
                 .start();
@@ -40,7 +39,7 @@ class ScanRefsJarIT {
 
     @Test
     void exitsWithTwoOnAUsageError() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(javaBinary(), "-jar", JAR.toString(), "scan-refs")
+        Process process = new ProcessBuilder(PackagedJar.command("scan-refs"))
                 .redirectErrorStream(true)
                 .start();
         String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -48,9 +47,5 @@ class ScanRefsJarIT {
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isEqualTo(2);
         assertThat(text).contains("usage: java -jar relstorage-packer.jar scan-refs FILE");
-    }
-
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

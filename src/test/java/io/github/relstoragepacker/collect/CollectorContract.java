@@ -54,11 +54,7 @@ abstract class CollectorContract {
 
     /** The properties every generation's context starts with: continuous collection off, fast polls. */
     static void register(DynamicPropertyRegistry registry, TestDatabase db) {
-        registry.add("spring.datasource.url", db::jdbcUrl);
-        registry.add("spring.datasource.username", db::username);
-        registry.add("spring.datasource.password", db::password);
-        registry.add("packer.collector.enabled", () -> "false");
-        registry.add("packer.index.poll-interval", () -> "50ms");
+        db.registerQuietService(registry);
         registry.add("packer.collector.blob-directory", () -> {
             try {
                 return Files.createDirectories(blobRoot(db)).toString();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relstoragepacker.cli.CommandLine;
 import io.github.relstoragepacker.relstorage.BlobLayout;
+import io.github.relstoragepacker.testsupport.PackagedJar;
 import io.github.relstoragepacker.testsupport.StoredGraph;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.io.ByteArrayOutputStream;
@@ -32,8 +33,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * directory, the outbox is empty, and the index verifies clean. Nothing is fixed by hand in between.
  */
 class CollectorCrashIT {
-
-    private static final Path JAR = Path.of("target", "relstorage-packer.jar");
 
     @RegisterExtension
     static final TestDatabase db = new TestDatabase();
@@ -132,15 +131,7 @@ class CollectorCrashIT {
             }
         }
         assertThat(StoredGraph.read(db.dataSource()).danglingFromRoot()).isEmpty();
-        Process verify = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-jar",
-                        JAR.toString(),
-                        "verify",
-                        "--fraction=1",
-                        "--spring.datasource.url=" + db.jdbcUrl(),
-                        "--spring.datasource.username=" + db.username(),
-                        "--spring.datasource.password=" + db.password())
+        Process verify = new ProcessBuilder(PackagedJar.command(db, "verify", "--fraction=1"))
                 .redirectErrorStream(true)
                 .start();
         String report = new String(verify.getInputStream().readAllBytes());
@@ -186,13 +177,8 @@ class CollectorCrashIT {
 
     private Process start(String name) throws Exception {
         File log = Path.of("target", "collector-crash-" + name + ".log").toFile();
-        return new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-jar",
-                        JAR.toString(),
-                        "--spring.datasource.url=" + db.jdbcUrl(),
-                        "--spring.datasource.username=" + db.username(),
-                        "--spring.datasource.password=" + db.password(),
+        return new ProcessBuilder(PackagedJar.command(
+                        db,
                         "--server.port=0",
                         "--management.server.port=0",
                         "--packer.index.poll-interval=50ms",
@@ -200,7 +186,7 @@ class CollectorCrashIT {
                         "--packer.collector.drain-interval=200ms",
                         "--packer.collector.mark-interval=2s",
                         "--packer.collector.max-fence-hold=20ms",
-                        "--packer.collector.blob-directory=" + blobs)
+                        "--packer.collector.blob-directory=" + blobs))
                 .redirectErrorStream(true)
                 .redirectOutput(log)
                 .start();

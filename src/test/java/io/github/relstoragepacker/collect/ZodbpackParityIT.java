@@ -2,13 +2,13 @@ package io.github.relstoragepacker.collect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.relstoragepacker.testsupport.PackagedJar;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,8 +26,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * object's blob revisions, which zodbpack all keeps, only the current one is left.
  */
 class ZodbpackParityIT {
-
-    private static final Path JAR = Path.of("target", "relstorage-packer.jar");
 
     @TempDir
     Path dir;
@@ -66,15 +64,7 @@ class ZodbpackParityIT {
     }
 
     private int pack(TestDatabase db, String... extra) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                JAR.toString(),
-                "pack",
-                "--days=0",
-                "--spring.datasource.url=" + db.jdbcUrl(),
-                "--spring.datasource.username=" + db.username(),
-                "--spring.datasource.password=" + db.password()));
+        List<String> command = PackagedJar.command(db, "pack", "--days=0");
         command.addAll(List.of(extra));
         Path log = dir.resolve("pack.log");
         Process process = new ProcessBuilder(command)

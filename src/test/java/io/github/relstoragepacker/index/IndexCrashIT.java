@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relstoragepacker.demo.PloneSiteGenerator;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
+import io.github.relstoragepacker.testsupport.PackagedJar;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.RelStorageWriter;
 import io.github.relstoragepacker.testsupport.TestDatabase;
@@ -28,8 +29,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * ends up equal to a recomputation from {@code object_state}.
  */
 class IndexCrashIT {
-
-    private static final Path JAR = Path.of("target", "relstorage-packer.jar");
 
     @RegisterExtension
     static final TestDatabase db = new TestDatabase();
@@ -88,18 +87,13 @@ class IndexCrashIT {
 
     private static Process start(String name) throws Exception {
         File log = Path.of("target", "index-crash-" + name + ".log").toFile();
-        return new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-jar",
-                        JAR.toString(),
-                        "--spring.datasource.url=" + db.jdbcUrl(),
-                        "--spring.datasource.username=" + db.username(),
-                        "--spring.datasource.password=" + db.password(),
+        return new ProcessBuilder(PackagedJar.command(
+                        db,
                         "--server.port=0",
                         "--management.server.port=0",
                         "--packer.index.poll-interval=50ms",
                         "--packer.index.build-threads=1",
-                        "--packer.index.build-range-size=500")
+                        "--packer.index.build-range-size=500"))
                 .redirectErrorStream(true)
                 .redirectOutput(log)
                 .start();

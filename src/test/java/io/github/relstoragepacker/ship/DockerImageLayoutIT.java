@@ -3,6 +3,7 @@ package io.github.relstoragepacker.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relstoragepacker.ship.Dockerfile.Stage;
+import io.github.relstoragepacker.testsupport.PackagedJar;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.io.IOException;
@@ -105,7 +106,7 @@ class DockerImageLayoutIT {
         String command = run.substring(run.indexOf("java -Djarmode=tools"));
         Path layers = dir.resolve("layers");
         List<String> words = new ArrayList<>(List.of(command.split("\\s+")));
-        words.set(0, java());
+        words.set(0, PackagedJar.java());
         words.replaceAll(w -> w.equals("/layers") ? layers.toString() : w);
         Process process = new ProcessBuilder(words).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());
@@ -136,7 +137,7 @@ class DockerImageLayoutIT {
             throws IOException {
         List<String> command = new ArrayList<>(runtime.execForm("ENTRYPOINT"));
         assertThat(command.get(0)).isEqualTo("java");
-        command.set(0, java());
+        command.set(0, PackagedJar.java());
         command.add("--server.port=" + http);
         command.add("--management.server.port=" + management);
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -189,10 +190,6 @@ class DockerImageLayoutIT {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static List<String> list(Path directory) throws IOException {

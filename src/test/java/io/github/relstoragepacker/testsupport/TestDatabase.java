@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * A fresh, empty PostgreSQL database for one test class, dropped after the class.
@@ -101,6 +102,23 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
 
     public String username() {
         return credentials.getProperty("user", "");
+    }
+
+    /** Points a Spring test context at this database (the three {@code spring.datasource} properties). */
+    public void register(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", this::jdbcUrl);
+        registry.add("spring.datasource.username", this::username);
+        registry.add("spring.datasource.password", this::password);
+    }
+
+    /**
+     * Points a Spring test context at this database, with continuous collection off (tests pack when
+     * they mean to) and fast polls.
+     */
+    public void registerQuietService(DynamicPropertyRegistry registry) {
+        register(registry);
+        registry.add("packer.collector.enabled", () -> "false");
+        registry.add("packer.index.poll-interval", () -> "50ms");
     }
 
     public String password() {

@@ -52,11 +52,7 @@ class StatusPageBrowserTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", db::jdbcUrl);
-        registry.add("spring.datasource.username", db::username);
-        registry.add("spring.datasource.password", db::password);
-        registry.add("packer.collector.enabled", () -> "false");
-        registry.add("packer.index.poll-interval", () -> "50ms");
+        db.registerQuietService(registry);
         registry.add("packer.index.statistics-interval", () -> "200ms");
         registry.add("packer.api.token", () -> TOKEN);
         registry.add("packer.api.public-status", () -> "true");
