@@ -52,7 +52,7 @@ public final class InspectCommand {
             IndexMaintainer index = context.getBean(IndexMaintainer.class);
             if (!loop.refreshIndex() && index.phase() != IndexMaintainer.Phase.STANDBY) {
                 err.println(args[0] + ": the index is not available ("
-                        + index.phase().name().toLowerCase()
+                        + index.phase().label()
                         + (index.lastFailure() == null ? "" : ": " + index.lastFailure()) + ")");
                 return CommandLine.FAILED;
             }

@@ -94,8 +94,7 @@ public final class PackCommand {
     private static String describe(PackJob job, IndexMaintainer index) {
         PackJob.Progress p = job.progress();
         if (p.step().equals("starting")) {
-            return "pack " + job.id() + ": index "
-                    + index.phase().name().toLowerCase().replace('_', ' ');
+            return "pack " + job.id() + ": index " + index.phase().label();
         }
         if (p.step().equals("marking")) {
             return "pack " + job.id() + ": marking everything reachable from the root";

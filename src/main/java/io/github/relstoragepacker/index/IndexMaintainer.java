@@ -9,6 +9,7 @@ import jakarta.annotation.PreDestroy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -43,7 +44,12 @@ public class IndexMaintainer {
         /** Reading the transactions committed since the watermark, after a start or a long pause. */
         CATCHING_UP,
         /** Caught up with every committed transaction as of the last step. */
-        READY
+        READY;
+
+        /** The phase in words, as status, health and the command line show it. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        }
     }
 
     /** The advisory lock key whose holder is the active instance. */

@@ -35,7 +35,7 @@ class IndexHealthIndicator implements HealthIndicator {
                         : Health.status(Status.OUT_OF_SERVICE);
             default -> Health.status(Status.OUT_OF_SERVICE);
         };
-        health.withDetail("phase", phase.name().toLowerCase().replace('_', ' '));
+        health.withDetail("phase", phase.label());
         if (!Double.isNaN(lag)) {
             health.withDetail("lagSeconds", Math.round(lag * 10) / 10.0);
         }
