@@ -341,23 +341,22 @@ final class Collector {
                 candidatesAfter = rs.getLong(2);
             }
         }
-        long locked = selected;
+        long locked = 0;
         try (Statement st = c.createStatement()) {
             if (generation == LockGeneration.ADVISORY_LOCK) {
                 // Objects a voting transaction holds (its advisory object lock, 3.5+) are left to it. Read
                 // from pg_locks rather than taken: thousands of advisory locks would fill the lock table.
-                st.execute("DELETE FROM packer_batch b WHERE EXISTS (SELECT 1 FROM pg_locks l"
+                locked = st.executeUpdate("DELETE FROM packer_batch b WHERE EXISTS (SELECT 1 FROM pg_locks l"
                         + " WHERE l.locktype = 'advisory' AND l.objsubid = 1"
                         + " AND ((l.classid::bigint << 32) | l.objid::bigint) = b.zoid)");
             }
             if (generation == LockGeneration.ROW_LOCK) {
                 // 3.0 to 3.5.0a3 lock the rows of the objects they rewrite at vote, before the commit lock
-                st.execute(
+                locked = st.executeUpdate(
                         "WITH locked AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
                                 + " FOR UPDATE OF s SKIP LOCKED)"
                                 + " DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.zoid = b.zoid)");
             }
-            locked -= count(st);
             st.execute("UPDATE packer_batch b SET chunks = c.n FROM (SELECT zoid, count(*) AS n FROM blob_chunk"
                     + " WHERE zoid IN (SELECT zoid FROM packer_batch) GROUP BY zoid) c WHERE c.zoid = b.zoid");
         }
@@ -403,13 +402,6 @@ final class Collector {
         }
         index.forgetDeleted(c);
         return new Batch(selected, expected, bytes, chunks);
-    }
-
-    private static long count(Statement st) throws SQLException {
-        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM packer_batch")) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 
     /** Test seam: runs between the mark and the choice of candidates, to commit "during the analysis". */
