@@ -29,7 +29,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  *       service polls; commit latency is the time of one whole commit, as a Plone request sees it.
  *   <li><b>Draining</b>: the same load while a pack with grace 0 deletes every garbage object; the
  *       latency counts the commits started after the mark, when the deletion batches take the commit
- *       lock; the deletion rate is objects over the time from the end of the mark to the end of the pack.
+ *       lock; the deletion rate is objects over the time from the end of the mark to the end of the pack;
+ *       and how long the batches held the commit lock (p50, p99, longest).
  * </ol>
  *
  * With {@code --packer.collector.blob-directory=...} the deletion removes blob files too. Never run it
@@ -57,10 +58,13 @@ public final class CollectBenchmark {
 
     /** Runs both phases in {@code context}, a service started without continuous collection. */
     public void run(ConfigurableApplicationContext context) throws Exception {
-        run(context.getBean(CollectionLoop.class), context.getBean(DataSource.class));
+        run(
+                context.getBean(CollectionLoop.class),
+                context.getBean(DataSource.class),
+                context.getBean(CollectorProperties.class).maxFenceHold());
     }
 
-    private void run(CollectionLoop loop, DataSource dataSource) throws Exception {
+    private void run(CollectionLoop loop, DataSource dataSource, Duration maxFenceHold) throws Exception {
         CollectionResult marked = loop.pack(Duration.ZERO, true);
         if (marked.outcome() != CollectionResult.Outcome.DRY_RUN) {
             throw new IllegalStateException("the dry run did not complete: " + marked.message());
@@ -98,6 +102,14 @@ public final class CollectBenchmark {
                 result.largeObjects(),
                 deletionSeconds,
                 result.objects() / deletionSeconds);
+        FenceHolds holds = loop.collector().fenceHolds();
+        out.printf(
+                "commit-lock holds: %,d batches, p50 %.1f ms, p99 %.1f ms, longest %.1f ms (max-fence-hold %d ms)%n",
+                holds.count(),
+                holds.quantileMillis(0.5),
+                holds.quantileMillis(0.99),
+                holds.quantileMillis(1),
+                maxFenceHold.toMillis());
     }
 
     private void report(String phase, List<Double> latencies) {

@@ -36,23 +36,33 @@ import org.slf4j.LoggerFactory;
  *       of it is unreachable.
  * </ul>
  *
- * <p>One deletion batch, in one READ COMMITTED transaction (the <b>fence</b>):
+ * <p>One deletion batch:
  *
  * <ol>
- *   <li>take RelStorage's commit lock with its non-blocking form ({@link CommitFence}); no Plone commit
- *       can land until this transaction ends;
- *   <li>catch the index up with every commit (at most a few, since the loop polled just before), and
- *       check that this instance still leads and that no object is quarantined;
- *   <li>take the batch from the candidates as the index now says (still unreferenced or still
- *       unreachable, old enough), skipping any object a voting Plone transaction holds (its advisory
- *       object lock in 3.5+, seen in {@code pg_locks}; its row lock before, skipped with {@code SKIP
- *       LOCKED}): never wait for a lock while holding the fence;
- *   <li>delete with {@code (zoid, tid)} as read under the fence; any difference rolls the batch back;
- *   <li>remove the objects from the index, record blob directories in the outbox, commit.
+ *   <li>before the fence, choose candidates as the index says now (old enough, in zoid order, at most
+ *       {@code maxLargeObjectsPerTransaction} blob chunks), with the tid and the "unreachable since"
+ *       they have there; nothing of this is trusted later;
+ *   <li>in one READ COMMITTED transaction (the <b>fence</b>): take RelStorage's commit lock with its
+ *       non-blocking form ({@link CommitFence}), so that no Plone commit can land until this
+ *       transaction ends; catch the index up with every commit, and check that this instance still
+ *       leads and that no object is quarantined;
+ *   <li>under the fence, keep every candidate the caught-up index no longer shows as it was chosen
+ *       (referenced again or rescued, rewritten, or unreachable since a later time), and every object a
+ *       voting Plone transaction holds (its advisory object lock in 3.5+, seen in {@code pg_locks}; its
+ *       row lock before, skipped with {@code SKIP LOCKED}): never wait for a lock while holding the
+ *       fence;
+ *   <li>delete with {@code (zoid, tid)} as verified; any difference rolls the batch back; record the
+ *       deleted objects in the journal {@code packer.deleted} (and their blob directories in the
+ *       outbox) and commit, which releases the commit lock;
+ *   <li>after the commit, remove the journal's objects from the index ({@link
+ *       IndexMaintainer#forgetDeleted}); their targets left without referrer become candidates. A crash
+ *       before that leaves the journal for the next run or step: the index is only conservative
+ *       meanwhile (the deleted objects still count as referrers).
  * </ol>
  *
  * RelStorage's pack lock is held for the whole run, before the commit lock, as RelStorage orders them.
- * The batch size adapts so that the fence is held at most {@code maxFenceHold} ({@link #adapt}).
+ * The batch size adapts so that the fence is held at most {@code maxFenceHold}, and less while Plone
+ * commits queue behind it ({@link #adapt}).
  */
 final class Collector {
 
@@ -60,6 +70,7 @@ final class Collector {
     private static final int MAX_CATCH_UP = 20_000;
     private static final int MIN_BATCH = 20;
     private static final int MAX_BATCH = 20_000;
+    private static final String QUERY_CANCELED = "57014";
 
     private final DataSource dataSource;
     private final DataSource dedicated;
@@ -68,8 +79,10 @@ final class Collector {
     private final CollectorMetrics metrics;
     private final Clock clock;
     private int batchSize = 500;
+    private long targetHold;
+    private FenceHolds holds = new FenceHolds();
     private Runnable afterMark = () -> {};
-    private long candidatesAfter;
+    private Runnable beforeFence = () -> {};
 
     Collector(
             DataSource dataSource,
@@ -83,6 +96,7 @@ final class Collector {
         this.properties = properties;
         this.metrics = metrics;
         this.clock = clock;
+        this.targetHold = properties.maxFenceHold().toNanos() / 2;
     }
 
     /** Runs one collection of {@code kind} with {@code grace}; the index must be ready and led by us. */
@@ -231,14 +245,15 @@ final class Collector {
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_batch (zoid bigint PRIMARY KEY, tid bigint NOT NULL,"
-                    + " since_tid bigint NOT NULL, state_size bigint NOT NULL, chunks bigint NOT NULL DEFAULT 0)"
-                    + " ON COMMIT DELETE ROWS");
+                    + " since_tid bigint NOT NULL, state_size bigint NOT NULL, chunks bigint NOT NULL DEFAULT 0)");
             c.commit();
         }
+        // a batch whose process died between its commit and the index's
+        index.forgetDeleted(c);
         long started = System.nanoTime();
         long batches = 0;
-        candidatesAfter = -1;
-        long longestHold = 0;
+        long candidatesAfter = -1;
+        holds = new FenceHolds();
         while (true) {
             if (progress.cancelRequested()) {
                 CollectionResult cancelled =
@@ -246,6 +261,11 @@ final class Collector {
                 log.info("{}: cancelled after {} objects", kind, cancelled.objects());
                 return cancelled;
             }
+            Selection selection = select(c, kind, cutoff, candidatesAfter);
+            if (selection.count() == 0) {
+                return completed(result, kind, batches, started);
+            }
+            beforeFence.run();
             long waitStart = System.nanoTime();
             int busy = fence.acquire(c, properties.maxFenceWait());
             metrics.fenceWait(System.nanoTime() - waitStart, busy);
@@ -256,10 +276,18 @@ final class Collector {
             long held = System.nanoTime();
             Batch batch;
             try {
-                batch = deleteOneBatch(c, kind, cutoff, generation);
+                batch = deleteOneBatch(c, kind, generation, fence, selection.count(), held);
                 c.commit();
             } catch (IndexBehindException e) {
                 c.rollback();
+                index.maintain();
+                continue;
+            } catch (FenceOverrun e) {
+                c.rollback();
+                metrics.overrun();
+                log.debug("{}: a batch of {} would have held the commit lock too long; halved", kind, batchSize);
+                batchSize = Math.max(MIN_BATCH, batchSize / 2);
+                // whatever the catch-up had to read is read again, outside the fence this time
                 index.maintain();
                 continue;
             } catch (Exception e) {
@@ -267,25 +295,16 @@ final class Collector {
                 throw e;
             }
             long holdNanos = System.nanoTime() - held;
-            metrics.fenceHold(holdNanos);
+            holds.record(holdNanos);
+            metrics.fenceHold(holdNanos, batch.queued());
+            index.forgetDeleted(c);
             metrics.batch(System.nanoTime() - waitStart, batch.selected());
-            adapt(holdNanos);
-            longestHold = Math.max(longestHold, holdNanos);
+            adapt(holdNanos, batch);
             // a cycle run walks its candidates once; a drain stops when nothing more could go
-            if (kind == CollectionKind.CYCLES ? batch.selected() == 0 : batch.deleted() == 0) {
-                CollectionResult done =
-                        result.outcome(CollectionResult.Outcome.COMPLETED).build();
-                double seconds = (System.nanoTime() - started) / 1e9;
-                log.info(
-                        "{}: deleted {} objects in {} batches, {} s ({} objects/s), longest commit-lock hold {} ms",
-                        kind,
-                        done.objects(),
-                        batches,
-                        "%.2f".formatted(seconds),
-                        "%.0f".formatted(done.objects() / seconds),
-                        longestHold / 1_000_000);
-                return done;
+            if (kind == CollectionKind.DRAIN && batch.deleted() == 0) {
+                return completed(result, kind, batches, started);
             }
+            candidatesAfter = selection.last();
             batches++;
             long files = outbox == null ? 0 : outbox.process(c);
             result.add(batch.deleted(), batch.bytes(), batch.largeObjects(), files);
@@ -294,22 +313,38 @@ final class Collector {
         }
     }
 
-    /** One batch: {@code selected} candidates taken, {@code deleted} of them deleted (the rest were held). */
-    private record Batch(long selected, long deleted, long bytes, long largeObjects) {}
+    private CollectionResult completed(
+            CollectionResult.Builder result, CollectionKind kind, long batches, long started) {
+        CollectionResult done =
+                result.outcome(CollectionResult.Outcome.COMPLETED).build();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        log.info(
+                "{}: deleted {} objects in {} batches, {} s ({} objects/s), commit-lock hold p99 {} ms, longest {} ms",
+                kind,
+                done.objects(),
+                batches,
+                "%.2f".formatted(seconds),
+                "%.0f".formatted(done.objects() / seconds),
+                "%.1f".formatted(holds.quantileMillis(0.99)),
+                "%.1f".formatted(holds.quantileMillis(1)));
+        return done;
+    }
 
-    private Batch deleteOneBatch(Connection c, CollectionKind kind, Eligibility cutoff, LockGeneration generation)
-            throws Exception {
+    /** The candidates of the next batch: {@code count} of them, the highest zoid {@code last}. */
+    private record Selection(int count, long last) {}
+
+    /**
+     * Chooses the next batch into {@code packer_batch}, before the fence: what the index says now, in
+     * zoid order, bounded in size and in large objects. Nothing here is trusted under the fence, which
+     * re-checks every candidate against the index caught up with every commit.
+     */
+    private Selection select(Connection c, CollectionKind kind, Eligibility cutoff, long candidatesAfter)
+            throws SQLException {
         try (Statement st = c.createStatement()) {
-            // Should anything still make this transaction wait, it fails instead of holding Plone up.
-            st.execute("SET LOCAL lock_timeout = '" + properties.maxFenceHold().toMillis() + "ms'");
+            st.execute("TRUNCATE packer_batch");
             // Temporary tables have no statistics, so estimates pass jit_above_cost and PostgreSQL would
-            // spend hundreds of milliseconds compiling statements that run in a few, under the commit lock.
+            // spend hundreds of milliseconds compiling statements that run in a few.
             st.execute("SET LOCAL jit = off");
-        }
-        index.catchUp(c, MAX_CATCH_UP);
-        String hold = holdReason(c);
-        if (hold != null) {
-            throw new IllegalStateException("collection on hold: " + hold);
         }
         try (PreparedStatement st = c.prepareStatement(
                 kind == CollectionKind.DRAIN
@@ -332,17 +367,69 @@ final class Collector {
             }
             st.executeUpdate();
         }
-        long selected;
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT count(*), max(zoid) FROM packer_batch")) {
-            rs.next();
-            selected = rs.getLong(1);
-            if (kind == CollectionKind.CYCLES && selected > 0) {
-                candidatesAfter = rs.getLong(2);
+        try (Statement st = c.createStatement()) {
+            st.execute("UPDATE packer_batch b SET chunks = c.n FROM (SELECT zoid, count(*) AS n FROM blob_chunk"
+                    + " WHERE zoid IN (SELECT zoid FROM packer_batch) GROUP BY zoid) c WHERE c.zoid = b.zoid");
+        }
+        // what the bound puts off is taken by the next batch, not skipped for this run
+        try (PreparedStatement st = c.prepareStatement("DELETE FROM packer_batch WHERE zoid IN (SELECT zoid FROM"
+                + " (SELECT zoid, sum(chunks) OVER (ORDER BY zoid) AS total FROM packer_batch) t WHERE t.total > ?)"
+                + " AND zoid > (SELECT min(zoid) FROM packer_batch)")) {
+            st.setLong(1, properties.maxLargeObjectsPerTransaction());
+            st.executeUpdate();
+        }
+        try (Statement st = c.createStatement()) {
+            // the statements under the fence are then planned as index probes of a few thousand rows
+            st.execute("ANALYZE packer_batch");
+            try (ResultSet rs = st.executeQuery("SELECT count(*), COALESCE(max(zoid), -1) FROM packer_batch")) {
+                rs.next();
+                Selection selection = new Selection(rs.getInt(1), rs.getLong(2));
+                c.commit();
+                return selection;
             }
         }
+    }
+
+    /**
+     * One batch: {@code selected} candidates taken, {@code deleted} of them deleted (the rest were held
+     * or changed), {@code queued} sessions found waiting for a lock the batch held, and whether Plone
+     * committed since the batch before ({@code ploneWrote}).
+     */
+    private record Batch(long selected, long deleted, long bytes, long largeObjects, int queued, boolean ploneWrote) {}
+
+    /** The fenced part of a batch: the transaction holds RelStorage's commit lock, and ends with it. */
+    private Batch deleteOneBatch(
+            Connection c, CollectionKind kind, LockGeneration generation, CommitFence fence, int selected, long held)
+            throws Exception {
+        try (Statement st = c.createStatement()) {
+            // Should anything still make this transaction wait, it fails instead of holding Plone up.
+            st.execute("SET LOCAL lock_timeout = '" + properties.maxFenceHold().toMillis() + "ms'");
+            st.execute("SET LOCAL jit = off");
+            // Each statement joins the batch to a large table by its key. Once a batch is large enough, a
+            // hash or merge join is estimated cheaper than the probes and would read all of object_state
+            // (or of the index tables) under the commit lock.
+            st.execute("SET LOCAL enable_hashjoin = off");
+            st.execute("SET LOCAL enable_mergejoin = off");
+            if (properties.blobDirectory() == null) {
+                // Without blob files to remove after the commit, a deletion lost with the server's last
+                // moments only brings garbage back, with its journal rows: no flush under the commit lock.
+                st.execute("SET LOCAL synchronous_commit = off");
+            }
+        }
+        boolean ploneWrote = index.catchUp(c, MAX_CATCH_UP) > 0;
+        String hold = holdReason(c);
+        if (hold != null) {
+            throw new IllegalStateException("collection on hold: " + hold);
+        }
+        long changed;
         long locked = 0;
         try (Statement st = c.createStatement()) {
+            // A commit since the choice may have referenced a candidate (it left the set), rewritten it
+            // (its tid moved) or dropped and re-added its last referrer (its time moved): keep those.
+            String set = kind == CollectionKind.DRAIN ? "packer.unreferenced" : "packer.unreachable";
+            changed = st.executeUpdate("DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM " + set + " u"
+                    + " JOIN packer.object o USING (zoid) WHERE u.zoid = b.zoid AND u.since_tid = b.since_tid"
+                    + " AND o.tid = b.tid)");
             if (generation == LockGeneration.ADVISORY_LOCK) {
                 // Objects a voting transaction holds (its advisory object lock, 3.5+) are left to it. Read
                 // from pg_locks rather than taken: thousands of advisory locks would fill the lock table.
@@ -357,51 +444,54 @@ final class Collector {
                                 + " FOR UPDATE OF s SKIP LOCKED)"
                                 + " DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.zoid = b.zoid)");
             }
-            st.execute("UPDATE packer_batch b SET chunks = c.n FROM (SELECT zoid, count(*) AS n FROM blob_chunk"
-                    + " WHERE zoid IN (SELECT zoid FROM packer_batch) GROUP BY zoid) c WHERE c.zoid = b.zoid");
         }
-        try (PreparedStatement st = c.prepareStatement("DELETE FROM packer_batch WHERE zoid IN (SELECT zoid FROM"
-                + " (SELECT zoid, sum(chunks) OVER (ORDER BY zoid) AS total FROM packer_batch) t WHERE t.total > ?)"
-                + " AND zoid > (SELECT min(zoid) FROM packer_batch)")) {
-            st.setLong(1, properties.maxLargeObjectsPerTransaction());
-            if (st.executeUpdate() > 0 && kind == CollectionKind.CYCLES) {
-                // what the bound put off is taken by the next batch, not skipped for this run
-                try (Statement max = c.createStatement();
-                        ResultSet rs = max.executeQuery("SELECT max(zoid) FROM packer_batch")) {
-                    rs.next();
-                    candidatesAfter = rs.getLong(1);
-                }
-            }
+        metrics.kept("changed", changed);
+        metrics.kept("locked", locked);
+        long expected = selected - changed - locked;
+        if (expected == 0) {
+            return new Batch(selected, 0, 0, 0, fence.queued(c), ploneWrote);
         }
-        long expected;
+        long deleted;
         long bytes;
         long chunks;
+        try (Statement st = c.createStatement()) {
+            // The deletion is most of the hold. It gets what is left of the limit, less a tenth for the
+            // commit; should the disk be slower than the batch size assumed, the batch is rolled back and
+            // halved rather than hold Plone longer (the smallest batch always gets its chance).
+            long left = properties.maxFenceHold().toNanos() * 9 / 10 - (System.nanoTime() - held);
+            if (batchSize > MIN_BATCH) {
+                if (left < 1_000_000) {
+                    throw new FenceOverrun();
+                }
+                st.execute("SET LOCAL statement_timeout = " + left / 1_000_000);
+            }
+        }
         try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(
-                        "SELECT count(*), COALESCE(sum(state_size), 0), COALESCE(sum(chunks), 0) FROM packer_batch")) {
+                ResultSet rs = st.executeQuery("WITH d AS (DELETE FROM object_state s USING packer_batch b"
+                        + " WHERE s.zoid = b.zoid AND s.tid = b.tid"
+                        + " RETURNING s.zoid, s.tid, b.since_tid, b.state_size, b.chunks),"
+                        + " journal AS (INSERT INTO packer.deleted (zoid, tid, since_tid)"
+                        + " SELECT zoid, tid, since_tid FROM d)"
+                        + (properties.blobDirectory() == null
+                                ? ""
+                                : ", outbox AS (INSERT INTO packer.blob_outbox (zoid, tid)"
+                                        + " SELECT zoid, tid FROM d ON CONFLICT DO NOTHING)")
+                        + " SELECT count(*), COALESCE(sum(state_size), 0), COALESCE(sum(chunks), 0) FROM d")) {
             rs.next();
-            expected = rs.getLong(1);
+            deleted = rs.getLong(1);
             bytes = rs.getLong(2);
             chunks = rs.getLong(3);
-        }
-        metrics.kept("locked", locked);
-        if (expected == 0) {
-            return new Batch(selected, 0, 0, 0);
-        }
-        try (Statement st = c.createStatement()) {
-            int deleted = st.executeUpdate(
-                    "DELETE FROM object_state s USING packer_batch b WHERE s.zoid = b.zoid AND s.tid = b.tid");
-            if (deleted != expected) {
-                throw new IllegalStateException("deleted " + deleted + " objects where " + expected
-                        + " were verified under the commit lock; the batch is rolled back");
+        } catch (SQLException e) {
+            if (QUERY_CANCELED.equals(e.getSQLState())) {
+                throw new FenceOverrun();
             }
-            if (properties.blobDirectory() != null) {
-                st.execute(
-                        "INSERT INTO packer.blob_outbox (zoid, tid) SELECT zoid, tid FROM packer_batch ON CONFLICT DO NOTHING");
-            }
+            throw e;
         }
-        index.forgetDeleted(c);
-        return new Batch(selected, expected, bytes, chunks);
+        if (deleted != expected) {
+            throw new IllegalStateException("deleted " + deleted + " objects where " + expected
+                    + " were verified under the commit lock; the batch is rolled back");
+        }
+        return new Batch(selected, deleted, bytes, chunks, fence.queued(c), ploneWrote);
     }
 
     /** Test seam: runs between the mark and the choice of candidates, to commit "during the analysis". */
@@ -409,14 +499,40 @@ final class Collector {
         afterMark = hook;
     }
 
+    /** Test seam: runs between a batch's choice and its fence, to commit "while the batch waits". */
+    void beforeFence(Runnable hook) {
+        beforeFence = hook;
+    }
+
+    /** A batch's deletion ran out of the time the fence allows it; the batch is rolled back. */
+    private static final class FenceOverrun extends Exception {
+        FenceOverrun() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** How long the batches of the last run held the commit lock. */
+    FenceHolds fenceHolds() {
+        return holds;
+    }
+
     /**
-     * Sizes the next batch so that its hold would take about half the limit at the rate just seen,
-     * growing at most by half at a time: a batch's cost is roughly proportional to its size, and the
-     * margin absorbs the variance (blob rows, a slower disk).
+     * Sizes the next batch so that its hold would take {@code targetHold} at the rate just seen, growing
+     * at most by half at a time: a batch's cost is roughly proportional to its size. The target starts
+     * at half the limit, the margin absorbing the variance (blob rows, a slower disk). When Plone
+     * commits queued behind a batch, the target halves, down to a sixteenth of the limit; it grows back
+     * by a quarter per batch only while Plone does not commit at all. So a busy site meets short holds
+     * that stay short, and a quiet one (a pack at night) gets the throughput of long ones. The batch's
+     * cost is mostly per object, so short holds cost little throughput.
      */
-    private void adapt(long holdNanos) {
-        long target = properties.maxFenceHold().toNanos() / 2;
-        double scaled = batchSize * (double) target / Math.max(holdNanos, 1);
+    private void adapt(long holdNanos, Batch batch) {
+        long max = properties.maxFenceHold().toNanos();
+        if (batch.queued() > 0) {
+            targetHold = Math.max(max / 16, targetHold / 2);
+        } else if (!batch.ploneWrote()) {
+            targetHold = Math.min(max / 2, targetHold + targetHold / 4);
+        }
+        double scaled = batchSize * (double) targetHold / Math.max(holdNanos, 1);
         batchSize = (int) Math.max(MIN_BATCH, Math.min(MAX_BATCH, Math.min(scaled, batchSize * 1.5)));
     }
 }

@@ -23,6 +23,8 @@ class CollectorMetrics {
     private final Counter blobFiles;
     private final Counter busy;
     private final Timer fenceHold;
+    private final Counter queued;
+    private final Counter overruns;
     private final Timer fenceWait;
     private final Timer batch;
     private final Counter staleBlobFiles;
@@ -57,6 +59,14 @@ class CollectorMetrics {
                 .description("Time RelStorage's commit lock was held by one deletion batch")
                 .publishPercentileHistogram()
                 .register(registry);
+        queued = Counter.builder("packer.collector.fence.queued")
+                .description("Sessions (Plone commits) found waiting behind a deletion batch's commit lock at its"
+                        + " end; the next batches are shorter")
+                .register(registry);
+        overruns = Counter.builder("packer.collector.fence.overruns")
+                .description("Deletion batches rolled back and halved because they would have held RelStorage's"
+                        + " commit lock longer than max-fence-hold")
+                .register(registry);
         fenceWait = Timer.builder("packer.collector.fence.wait")
                 .description("Time spent waiting for RelStorage's commit lock before a batch")
                 .publishPercentileHistogram()
@@ -66,6 +76,7 @@ class CollectorMetrics {
                 .publishPercentileHistogram()
                 .register(registry);
         kept("locked", 0);
+        kept("changed", 0);
         holds("quarantine");
         staleBlobFiles = Counter.builder("packer.collector.deleted.stale.blob.files")
                 .description("Superseded blob revision files of live objects removed by housekeeping")
@@ -83,8 +94,13 @@ class CollectorMetrics {
         largeObjects.increment(unlinked);
     }
 
-    void fenceHold(long nanos) {
+    void fenceHold(long nanos, int sessionsQueued) {
         fenceHold.record(nanos, TimeUnit.NANOSECONDS);
+        queued.increment(sessionsQueued);
+    }
+
+    void overrun() {
+        overruns.increment();
     }
 
     void fenceWait(long nanos, int busyAttempts) {

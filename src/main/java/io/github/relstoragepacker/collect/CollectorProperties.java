@@ -16,7 +16,8 @@ import org.springframework.validation.annotation.Validated;
  * @param grace how long an object must have been unreachable before it may be deleted (continuous
  *     collection); it covers application code that re-links an object from a stale copy
  * @param maxFenceHold the longest time one deletion batch may hold RelStorage's commit lock, and so
- *     delay Plone's commits; the batch size adapts to it
+ *     delay Plone's commits; batches aim at half of it while Plone is quiet and at less while Plone
+ *     commits queue behind them, and one that would take longer is rolled back and halved
  * @param maxFenceWait how long one batch keeps trying to take the commit lock while Plone is busy
  *     before it gives up until the next run
  * @param drainInterval pause between two continuous drains of unreferenced objects

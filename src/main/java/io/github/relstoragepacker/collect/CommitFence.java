@@ -52,6 +52,27 @@ final class CommitFence {
         }
     }
 
+    /**
+     * The number of sessions waiting for a lock {@code transaction} holds: Plone commits queued behind
+     * the fence, whichever generation's lock they wait for (advisory, table, or the transaction of a
+     * row lock), and anyone else the batch's writes block.
+     */
+    int queued(Connection transaction) throws SQLException {
+        try (Statement st = transaction.createStatement();
+                ResultSet rs = st.executeQuery("WITH l AS MATERIALIZED (SELECT * FROM pg_locks)"
+                        + " SELECT count(*) FROM l w JOIN l h ON h.pid = pg_backend_pid() AND h.granted"
+                        + " AND w.locktype = h.locktype AND w.database IS NOT DISTINCT FROM h.database"
+                        + " AND w.relation IS NOT DISTINCT FROM h.relation AND w.page IS NOT DISTINCT FROM h.page"
+                        + " AND w.tuple IS NOT DISTINCT FROM h.tuple AND w.virtualxid IS NOT DISTINCT FROM h.virtualxid"
+                        + " AND w.transactionid IS NOT DISTINCT FROM h.transactionid"
+                        + " AND w.classid IS NOT DISTINCT FROM h.classid AND w.objid IS NOT DISTINCT FROM h.objid"
+                        + " AND w.objsubid IS NOT DISTINCT FROM h.objsubid"
+                        + " WHERE NOT w.granted AND w.pid <> pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     private static boolean rowLock(Statement st) throws SQLException {
         try (ResultSet rs = st.executeQuery("SELECT tid FROM commit_row_lock FOR UPDATE SKIP LOCKED")) {
             return rs.next();

@@ -27,8 +27,9 @@ import org.springframework.stereotype.Component;
  * collection loop), which also runs the collector between them, so the index is never written by two
  * transactions of this process at once.
  *
- * <p>For the collector, it also offers the index operations that must run inside a deletion's own
- * transaction: {@link #catchUp} under RelStorage's commit lock, and {@link #forgetDeleted}.
+ * <p>For the collector, it also offers the two index operations around a deletion: {@link #catchUp}
+ * inside the deleting transaction, under RelStorage's commit lock, and {@link #forgetDeleted} right
+ * after its commit (and at the first step, for a batch whose process died in between).
  */
 @Component
 public class IndexMaintainer {
@@ -70,6 +71,7 @@ public class IndexMaintainer {
     private volatile long caughtUpAtMillis;
     private volatile long quarantined;
     private volatile Phase phase = Phase.WAITING_FOR_DATABASE;
+    private boolean journalReplayed;
     private volatile @Nullable String lastFailure;
 
     IndexMaintainer(
@@ -128,32 +130,55 @@ public class IndexMaintainer {
     }
 
     /**
-     * Removes from the index, inside the deleting transaction, the objects listed in the temporary
-     * table {@code packer_batch(zoid, tid, since_tid)}. Their references go with them; a target left
-     * without any referrer becomes unreferenced since its last referrer's {@code since_tid}: it became
-     * unreachable when that referrer did, so a deep tree is not delayed once per level.
+     * Removes from the index the objects listed in {@code packer.deleted}, the journal a deletion batch
+     * writes under RelStorage's commit lock, and empties it, in one transaction of its own on {@code c}
+     * (which must not be in one). An object is removed only with the state the journal names: should a
+     * later commit have written its zoid again and the poller indexed it, that row stays. The references
+     * of a removed object go with it; a target left without any referrer becomes unreferenced since its
+     * last referrer's {@code since_tid}: it became unreachable when that referrer did, so a deep tree is
+     * not delayed once per level.
+     *
+     * <p>Losing this transaction loses nothing (the journal rows stay for the next call), so it commits
+     * without waiting for the WAL flush. Returns the number of objects removed from the index.
      */
-    public void forgetDeleted(Connection transaction) throws SQLException {
-        try (Statement st = transaction.createStatement()) {
-            st.execute(ChangeApplier.DROPPED_TABLE);
-            st.execute("DELETE FROM packer_dropped");
-            st.execute("INSERT INTO packer_dropped SELECT unnest(o.refs), o.zoid FROM packer.object o"
-                    + " JOIN packer_batch b USING (zoid)");
-            st.execute("DELETE FROM packer.ref r USING packer_dropped d"
-                    + " WHERE r.to_zoid = d.to_zoid AND r.from_zoid = d.from_zoid");
-            // An array, not a join: the temporary table has no statistics, and a join would be planned as a
-            // hash join reading the whole of packer.unreachable or packer.unreferenced once per batch.
-            for (String table : new String[] {"object", "unreferenced", "unreachable", "quarantine"}) {
-                st.execute("DELETE FROM packer." + table + " WHERE zoid = ANY (ARRAY(SELECT zoid FROM packer_batch))");
+    public int forgetDeleted(Connection c) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            leader.requireHeld(c);
+            st.execute("SET LOCAL synchronous_commit = off");
+            // Each statement joins a few thousand journal rows or edges to a large table by its key. The
+            // estimates of unnest (ten per array) soon tip the planner to a hash join reading all of ref.
+            st.execute("SET LOCAL enable_hashjoin = off");
+            st.execute("SET LOCAL enable_mergejoin = off");
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_forgotten (zoid bigint, since_tid bigint, refs bigint[])"
+                    + " ON COMMIT DELETE ROWS");
+            int forgotten = st.executeUpdate("WITH gone AS (DELETE FROM packer.object o USING packer.deleted d"
+                    + " WHERE o.zoid = d.zoid AND o.tid = d.tid RETURNING o.zoid, d.since_tid, o.refs)"
+                    + " INSERT INTO packer_forgotten SELECT zoid, since_tid, refs FROM gone");
+            if (forgotten > 0) {
+                st.execute("DELETE FROM packer.ref r USING (SELECT unnest(refs) AS to_zoid, zoid AS from_zoid"
+                        + " FROM packer_forgotten) f WHERE r.to_zoid = f.to_zoid AND r.from_zoid = f.from_zoid");
+                st.execute("WITH f AS (SELECT ARRAY(SELECT zoid FROM packer_forgotten) AS zoids),"
+                        + " a AS (DELETE FROM packer.unreferenced WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[])),"
+                        + " b AS (DELETE FROM packer.unreachable WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[]))"
+                        + " DELETE FROM packer.quarantine WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[])");
+                // Targets removed in the same batch have no object row left, so they fail the first probe.
+                st.execute("INSERT INTO packer.unreferenced (zoid, since_tid) SELECT t.to_zoid, t.since_tid FROM"
+                        + " (SELECT r.to_zoid, max(f.since_tid) AS since_tid FROM packer_forgotten f,"
+                        + " unnest(f.refs) AS r(to_zoid) WHERE r.to_zoid <> 0 GROUP BY r.to_zoid) t"
+                        + " WHERE EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = t.to_zoid)"
+                        + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = t.to_zoid)"
+                        + " ON CONFLICT (zoid) DO NOTHING");
             }
-            // Targets deleted in the same batch are dropped before the per-target probes, once per target.
-            st.execute("INSERT INTO packer.unreferenced (zoid, since_tid) SELECT t.to_zoid, t.since_tid FROM"
-                    + " (SELECT d.to_zoid, max(b.since_tid) AS since_tid FROM packer_dropped d"
-                    + " JOIN packer_batch b ON b.zoid = d.from_zoid WHERE d.to_zoid <> 0"
-                    + " AND NOT EXISTS (SELECT 1 FROM packer_batch x WHERE x.zoid = d.to_zoid) GROUP BY d.to_zoid) t"
-                    + " WHERE EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = t.to_zoid)"
-                    + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = t.to_zoid)"
-                    + " ON CONFLICT (zoid) DO NOTHING");
+            st.execute("DELETE FROM packer.deleted");
+            c.commit();
+            return forgotten;
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
         }
     }
 
@@ -185,6 +210,10 @@ public class IndexMaintainer {
             if (IndexState.read(c).phase() != IndexState.Phase.READY) {
                 phase = Phase.BUILDING;
                 s.build.run();
+            }
+            if (!journalReplayed) {
+                forgetDeleted(c);
+                journalReplayed = true;
             }
         }
         long started = System.currentTimeMillis();
@@ -246,7 +275,7 @@ public class IndexMaintainer {
             try (Statement st = c.createStatement()) {
                 leader.requireHeld(c);
                 st.execute("TRUNCATE packer.object, packer.ref, packer.unreferenced, packer.unreachable,"
-                        + " packer.quarantine, packer.build_range");
+                        + " packer.quarantine, packer.build_range, packer.deleted");
                 st.execute("UPDATE packer.progress SET phase = 'empty', watermark = 0, build_snapshot_tid = NULL,"
                         + " build_started_at = NULL, build_finished_at = NULL, first_mark_tid = NULL");
                 c.commit();

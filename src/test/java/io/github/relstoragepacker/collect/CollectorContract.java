@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -190,6 +191,39 @@ abstract class CollectorContract {
         assertThat(exists(x)).isTrue();
         assertThat(exists(y)).as("reached only through the re-linked object").isTrue();
         assertThat(exists(other)).isFalse();
+    }
+
+    @Test
+    void aRelinkCommittedAfterTheBatchWasChosenIsKept() throws Exception {
+        ObjectGraph g = graph();
+        long x = g.newOid(), y = g.newOid(), other = g.newOid();
+        g.commit(Map.of(x, List.of(y), y, List.of(), other, List.of()));
+        AtomicBoolean relinked = new AtomicBoolean();
+        loop.collector().beforeFence(() -> {
+            if (relinked.compareAndSet(false, true)) {
+                try {
+                    commitLinked(Map.of(), x);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        try {
+            assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
+        } finally {
+            loop.collector().beforeFence(() -> {});
+        }
+
+        assertThat(relinked).isTrue();
+        assertThat(exists(x))
+                .as("chosen for the batch, then re-linked before its fence")
+                .isTrue();
+        assertThat(exists(y)).as("reached only through the re-linked object").isTrue();
+        assertThat(exists(other)).isFalse();
+        assertThat(new JdbcTemplate(db().dataSource())
+                        .queryForObject("SELECT count(*) FROM packer.deleted", Long.class))
+                .as("the journal is empty once the index has forgotten every deleted object")
+                .isZero();
     }
 
     @Test

@@ -26,9 +26,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The packaged daemon, SIGKILLed again and again while it deletes garbage with blob files in a shared
- * blob directory: while a batch holds RelStorage's commit lock (seen in {@code pg_locks}), and while
- * the outbox lists the directories of a committed batch whose files are not removed yet; the test
- * checks that both kinds of kill happened. After a last, undisturbed run: every object
+ * blob directory: while a batch holds RelStorage's commit lock (seen in {@code pg_locks}), while the
+ * journal lists the objects of a committed batch the index has not forgotten yet, and while the
+ * outbox lists the directories of a committed batch whose files are not removed yet; the test checks
+ * that every kind of kill happened. After a last, undisturbed run: every object
  * reachable at the start is still there with its blob, every garbage object is gone with its blob
  * directory, the outbox is empty, and the index verifies clean. Nothing is fixed by hand in between.
  */
@@ -73,18 +74,26 @@ class CollectorCrashIT {
         }
         assertThat(withBlob).as("objects with blob files").hasSizeGreaterThan(100);
 
-        // Even rounds kill while the daemon holds RelStorage's commit lock (a batch is open); odd rounds
-        // kill while the outbox lists blob directories (a batch committed, its files not yet removed).
+        // Rounds take turns: kill while the daemon holds RelStorage's commit lock (a batch is open), while
+        // the journal lists deleted objects (a batch committed, the index not yet told), and while the
+        // outbox lists blob directories (a batch committed, its files not yet removed).
         boolean killedMidBatch = false;
+        boolean killedBeforeIndexUpdate = false;
         boolean killedBeforeBlobRemoval = false;
-        for (int round = 0; round < 8 && !(killedMidBatch && killedBeforeBlobRemoval); round++) {
-            boolean midBatch = round % 2 == 0;
+        for (int round = 0;
+                round < 12 && !(killedMidBatch && killedBeforeIndexUpdate && killedBeforeBlobRemoval);
+                round++) {
+            int kind = round % 3;
             AtomicBoolean fenceSeen = new AtomicBoolean();
             Process daemon = start("round" + round);
             try {
                 await(
                         () -> count(jdbc) == reachable.size()
-                                || (midBatch ? seen(fenceSeen, fenceHeld(jdbc)) : outbox(jdbc) > 0),
+                                || switch (kind) {
+                                    case 0 -> seen(fenceSeen, fenceHeld(jdbc));
+                                    case 1 -> rows(jdbc, "packer.deleted") > 0;
+                                    default -> rows(jdbc, "packer.blob_outbox") > 0;
+                                },
                         daemon,
                         Duration.ofSeconds(90),
                         0);
@@ -92,14 +101,17 @@ class CollectorCrashIT {
                 daemon.destroyForcibly();
                 assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
-            if (midBatch) {
-                killedMidBatch |= fenceSeen.get();
-            } else {
-                killedBeforeBlobRemoval |= outbox(jdbc) > 0;
+            switch (kind) {
+                case 0 -> killedMidBatch |= fenceSeen.get();
+                case 1 -> killedBeforeIndexUpdate |= rows(jdbc, "packer.deleted") > 0;
+                default -> killedBeforeBlobRemoval |= rows(jdbc, "packer.blob_outbox") > 0;
             }
         }
         assertThat(killedMidBatch)
                 .as("a kill landed while a batch held the commit lock")
+                .isTrue();
+        assertThat(killedBeforeIndexUpdate)
+                .as("a kill landed between a batch's commit and the index forgetting its objects")
                 .isTrue();
         assertThat(killedBeforeBlobRemoval)
                 .as("a kill landed between a batch's commit and the removal of its blob files")
@@ -108,7 +120,10 @@ class CollectorCrashIT {
         Process last = start("last");
         try {
             await(
-                    () -> count(jdbc) == reachable.size() && outbox(jdbc) == 0 && blobDirectoriesOf(garbage) == 0,
+                    () -> count(jdbc) == reachable.size()
+                            && rows(jdbc, "packer.blob_outbox") == 0
+                            && rows(jdbc, "packer.deleted") == 0
+                            && blobDirectoriesOf(garbage) == 0,
                     last,
                     Duration.ofSeconds(120));
         } finally {
@@ -168,10 +183,11 @@ class CollectorCrashIT {
                 Boolean.class);
     }
 
-    private static long outbox(JdbcTemplate jdbc) {
+    /** Rows in one of our tables, 0 before the schema exists. */
+    private static long rows(JdbcTemplate jdbc, String table) {
         return jdbc.queryForObject(
-                "SELECT CASE WHEN to_regclass('packer.blob_outbox') IS NULL THEN 0"
-                        + " ELSE (SELECT count(*) FROM packer.blob_outbox) END",
+                "SELECT CASE WHEN to_regclass('" + table + "') IS NULL THEN 0" + " ELSE (SELECT count(*) FROM " + table
+                        + ") END",
                 Long.class);
     }
 
