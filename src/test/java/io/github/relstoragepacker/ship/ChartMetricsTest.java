@@ -34,6 +34,8 @@ class ChartMetricsTest {
             "packer_collector_deleted_large_objects_total",
             "packer_collector_kept_objects_total",
             "packer_collector_fence_busy_total",
+            "packer_collector_fence_queued_total",
+            "packer_collector_fence_overruns_total",
             "packer_collector_holds_total",
             "packer_packs_total",
             "packer_collector_fence_hold_seconds",
