@@ -133,10 +133,9 @@ public class IndexMaintainer {
      * Removes from the index the objects listed in {@code packer.deleted}, the journal a deletion batch
      * writes under RelStorage's commit lock, and empties it, in one transaction of its own on {@code c}
      * (which must not be in one). An object is removed only with the state the journal names: should a
-     * later commit have written its zoid again and the poller indexed it, that row stays. The references
-     * of a removed object go with it; a target left without any referrer becomes unreferenced since its
-     * last referrer's {@code since_tid}: it became unreachable when that referrer did, so a deep tree is
-     * not delayed once per level.
+     * later commit have written its zoid again and the poller indexed it, that row stays. The rest is
+     * {@link ForgottenObjects}: a target left without referrer inherits the journal's {@code since_tid},
+     * so a deep tree is not delayed once per level.
      *
      * <p>Losing this transaction loses nothing (the journal rows stay for the next call), so it commits
      * without waiting for the WAL flush. Returns the number of objects removed from the index.
@@ -151,25 +150,12 @@ public class IndexMaintainer {
             // estimates of unnest (ten per array) soon tip the planner to a hash join reading all of ref.
             st.execute("SET LOCAL enable_hashjoin = off");
             st.execute("SET LOCAL enable_mergejoin = off");
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_forgotten (zoid bigint, since_tid bigint, refs bigint[])"
-                    + " ON COMMIT DELETE ROWS");
+            st.execute(ForgottenObjects.TABLE);
             int forgotten = st.executeUpdate("WITH gone AS (DELETE FROM packer.object o USING packer.deleted d"
                     + " WHERE o.zoid = d.zoid AND o.tid = d.tid RETURNING o.zoid, d.since_tid, o.refs)"
                     + " INSERT INTO packer_forgotten SELECT zoid, since_tid, refs FROM gone");
             if (forgotten > 0) {
-                st.execute("DELETE FROM packer.ref r USING (SELECT unnest(refs) AS to_zoid, zoid AS from_zoid"
-                        + " FROM packer_forgotten) f WHERE r.to_zoid = f.to_zoid AND r.from_zoid = f.from_zoid");
-                st.execute("WITH f AS (SELECT ARRAY(SELECT zoid FROM packer_forgotten) AS zoids),"
-                        + " a AS (DELETE FROM packer.unreferenced WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[])),"
-                        + " b AS (DELETE FROM packer.unreachable WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[]))"
-                        + " DELETE FROM packer.quarantine WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[])");
-                // Targets removed in the same batch have no object row left, so they fail the first probe.
-                st.execute("INSERT INTO packer.unreferenced (zoid, since_tid) SELECT t.to_zoid, t.since_tid FROM"
-                        + " (SELECT r.to_zoid, max(f.since_tid) AS since_tid FROM packer_forgotten f,"
-                        + " unnest(f.refs) AS r(to_zoid) WHERE r.to_zoid <> 0 GROUP BY r.to_zoid) t"
-                        + " WHERE EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = t.to_zoid)"
-                        + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = t.to_zoid)"
-                        + " ON CONFLICT (zoid) DO NOTHING");
+                ForgottenObjects.drop(st);
             }
             st.execute("DELETE FROM packer.deleted");
             c.commit();

@@ -29,23 +29,13 @@ final class VanishedObjects {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             leader.requireHeld(c);
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_gone (zoid bigint PRIMARY KEY, refs bigint[])"
-                    + " ON COMMIT DELETE ROWS");
-            int gone = st.executeUpdate("INSERT INTO packer_gone SELECT o.zoid, o.refs FROM packer.object o"
+            st.execute(ForgottenObjects.TABLE);
+            int gone = st.executeUpdate("INSERT INTO packer_forgotten SELECT o.zoid, p.watermark, o.refs"
+                    + " FROM packer.object o, packer.progress p"
                     + " WHERE NOT EXISTS (SELECT 1 FROM " + objectState + " s WHERE s.zoid = o.zoid)");
             if (gone > 0) {
-                st.execute("DELETE FROM packer.ref r USING (SELECT unnest(refs) AS to_zoid, zoid FROM packer_gone) g"
-                        + " WHERE r.to_zoid = g.to_zoid AND r.from_zoid = g.zoid");
-                st.execute("DELETE FROM packer.object o USING packer_gone g WHERE o.zoid = g.zoid");
-                st.execute("DELETE FROM packer.unreferenced u USING packer_gone g WHERE u.zoid = g.zoid");
-                st.execute("DELETE FROM packer.quarantine q USING packer_gone g WHERE q.zoid = g.zoid");
-                st.execute("DELETE FROM packer.unreachable u USING packer_gone g WHERE u.zoid = g.zoid");
-                st.execute("INSERT INTO packer.unreferenced (zoid, since_tid)"
-                        + " SELECT DISTINCT t.to_zoid, p.watermark FROM packer_gone g, unnest(g.refs) AS t(to_zoid),"
-                        + " packer.progress p WHERE t.to_zoid <> 0"
-                        + " AND EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = t.to_zoid)"
-                        + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = t.to_zoid)"
-                        + " ON CONFLICT (zoid) DO NOTHING");
+                st.execute("DELETE FROM packer.object o USING packer_forgotten g WHERE o.zoid = g.zoid");
+                ForgottenObjects.drop(st);
             }
             c.commit();
             return gone;

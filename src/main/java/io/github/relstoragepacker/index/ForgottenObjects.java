@@ -1,0 +1,36 @@
+package io.github.relstoragepacker.index;
+
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The index's half of an object leaving {@code object_state}, for whatever removed it (a deletion
+ * batch, zodbpack, a hand): the caller lists the objects in the temporary table {@code
+ * packer_forgotten(zoid, since_tid, refs)} with the references the index had for them, and removes
+ * their {@code packer.object} rows. {@link #drop} removes their edges and their entries in the
+ * collection sets; a target left without any referrer becomes unreferenced since the latest {@code
+ * since_tid} of the objects that referenced it: it became unreachable no later than they did.
+ */
+final class ForgottenObjects {
+
+    static final String TABLE = "CREATE TEMP TABLE IF NOT EXISTS packer_forgotten"
+            + " (zoid bigint PRIMARY KEY, since_tid bigint NOT NULL, refs bigint[]) ON COMMIT DELETE ROWS";
+
+    private ForgottenObjects() {}
+
+    static void drop(Statement st) throws SQLException {
+        st.execute("DELETE FROM packer.ref r USING (SELECT unnest(refs) AS to_zoid, zoid AS from_zoid"
+                + " FROM packer_forgotten) f WHERE r.to_zoid = f.to_zoid AND r.from_zoid = f.from_zoid");
+        st.execute("WITH f AS (SELECT ARRAY(SELECT zoid FROM packer_forgotten) AS zoids),"
+                + " a AS (DELETE FROM packer.unreferenced WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[])),"
+                + " b AS (DELETE FROM packer.unreachable WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[]))"
+                + " DELETE FROM packer.quarantine WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[])");
+        // Targets removed in the same transaction have no object row left, so they fail the first probe.
+        st.execute("INSERT INTO packer.unreferenced (zoid, since_tid) SELECT t.to_zoid, t.since_tid FROM"
+                + " (SELECT r.to_zoid, max(f.since_tid) AS since_tid FROM packer_forgotten f,"
+                + " unnest(f.refs) AS r(to_zoid) WHERE r.to_zoid <> 0 GROUP BY r.to_zoid) t"
+                + " WHERE EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = t.to_zoid)"
+                + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = t.to_zoid)"
+                + " ON CONFLICT (zoid) DO NOTHING");
+    }
+}
