@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.cli;
 
+import io.github.relstoragepacker.collect.BlobDirectoryGuard;
 import io.github.relstoragepacker.collect.PackBusyException;
 import io.github.relstoragepacker.collect.PackJob;
 import io.github.relstoragepacker.collect.PackJobs;
@@ -20,13 +21,16 @@ import org.springframework.context.ConfigurableApplicationContext;
  * than {@code days} (cycles and blobs included), removes blob revisions of live objects superseded
  * for longer than {@code days} and reports blob directories without an object, shows its progress,
  * prints a summary and exits: 0
- * done, 1 failed, 2 usage error, 3 a lock is busy (zodbpack, or another packer instance). The pack is
- * recorded as a job like those started over HTTP.
+ * done, 1 failed, 2 usage error, 3 a lock is busy (zodbpack, or another packer instance), 4 done but
+ * blob removal is on hold (the blob directory did not prove to be this database's, so garbage owning
+ * blob files was kept; the summary says why). The pack is recorded as a job like those started over
+ * HTTP.
  */
 public final class PackCommand {
 
     static final String NAME = "pack";
     static final int LOCK_BUSY = 3;
+    static final int BLOB_HOLD = 4;
     private static final String USAGE = "usage: java -jar relstorage-packer.jar pack --days=N [--dry-run] [--no-cycles]"
             + " [--unknown-history=build|object-tid]"
             + " [--spring.datasource.url=... --spring.datasource.username=... --spring.datasource.password=...]";
@@ -81,7 +85,11 @@ public final class PackCommand {
                 job = jobs.find(job.id()).orElseThrow();
             }
             progress.done();
-            return report(job, index, out, err);
+            int exit = report(job, index, out, err);
+            return exit == CommandLine.OK
+                            && context.getBean(BlobDirectoryGuard.class).onHold()
+                    ? BLOB_HOLD
+                    : exit;
         } catch (PackBusyException e) {
             err.println("pack: " + e.getMessage());
             return LOCK_BUSY;

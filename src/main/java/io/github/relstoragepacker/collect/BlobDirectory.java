@@ -24,10 +24,14 @@ import org.jspecify.annotations.Nullable;
  * the {@code bushy} layout (eight levels, one per oid byte) or the {@code lawn} layout (one level), each
  * holding {@code <tid>.blob} revisions, in-flight {@code *.tmp-} uploads and a {@code .lock} file.
  *
- * <p>Removing a deleted object's files keeps everything that could belong to a commit after the
+ * <p>Only files provably ours are removed: a deleted object's revisions only when the file of its
+ * deleted state is there, a live object's superseded revisions only when the file of its current state
+ * is there, since a directory of another database has directories of the same oids with other tids.
+ * Removing a deleted object's files keeps everything that could belong to a commit after the
  * deletion: nothing is removed while an upload is in flight in the directory, and no revision newer
  * than the deleted state. A {@code zeocache} directory is a cache of blobs stored in the database and
- * is refused: the database is the truth there.
+ * is refused: the database is the truth there. {@link BlobDirectoryCheck} proves that the directory is
+ * this database's before anything in it is removed.
  */
 final class BlobDirectory {
 
@@ -39,20 +43,29 @@ final class BlobDirectory {
         this.layout = layout;
     }
 
-    /** Opens {@code root}, failing with the cause and the fix when it is not a usable blob directory. */
+    /**
+     * Opens {@code root}, failing with the cause and the fix when it is not a usable shared blob directory:
+     * not a directory, not readable and writable by this process, without the {@code .layout} marker
+     * RelStorage writes into every shared blob directory it opens, or a {@code zeocache}.
+     */
     static BlobDirectory open(Path root) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new IOException("packer.collector.blob-directory " + root + " is not a directory: mount the"
-                    + " volume Plone's RelStorage uses as its blob-dir and point the property at it");
+                    + " volume Plone's RelStorage uses as its blob-dir (shared-blob-dir true) and point the property"
+                    + " at it");
         }
-        if (!Files.isWritable(root)) {
-            throw new IOException("packer.collector.blob-directory " + root + " is not writable by this process:"
-                    + " run with the group that owns the blob files (Kubernetes: fsGroup)");
+        if (!Files.isReadable(root) || !Files.isWritable(root)) {
+            throw new IOException("packer.collector.blob-directory " + root + " cannot be read and written by this"
+                    + " process: run with the group that owns the blob files (Kubernetes: fsGroup)");
         }
         Path marker = root.resolve(".layout");
-        String name = Files.exists(marker)
-                ? Files.readString(marker, StandardCharsets.US_ASCII).strip()
-                : "bushy";
+        if (!Files.exists(marker)) {
+            throw new IOException("packer.collector.blob-directory " + root + " has no .layout marker, which"
+                    + " RelStorage writes into every shared blob directory it opens: this is not (or not yet) a blob"
+                    + " directory of Plone's. Point the property at the blob-dir of Plone's RelStorage configuration"
+                    + " (shared-blob-dir true), as Plone mounts it");
+        }
+        String name = Files.readString(marker, StandardCharsets.US_ASCII).strip();
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "bushy" -> new BlobDirectory(root, BlobLayout.BUSHY);
             case "lawn" -> new BlobDirectory(root, BlobLayout.LAWN);
@@ -63,8 +76,36 @@ final class BlobDirectory {
         };
     }
 
+    Path root() {
+        return root;
+    }
+
     Path oidDirectory(long zoid) {
         return layout.oidDirectory(root, zoid);
+    }
+
+    /** The file RelStorage wrote for the revision of {@code zoid} committed by {@code tid}. */
+    Path revisionFile(long zoid, long tid) {
+        return oidDirectory(zoid).resolve(BlobLayout.blobFileName(tid));
+    }
+
+    /** Whether the directory holds at least one oid directory; stops at the first. */
+    boolean hasOidDirectory() throws IOException {
+        try {
+            forEachOidDirectory((zoid, dir) -> {
+                throw new FoundOne();
+            });
+            return false;
+        } catch (FoundOne found) {
+            return true;
+        }
+    }
+
+    /** Ends a walk at its first oid directory. */
+    private static final class FoundOne extends RuntimeException {
+        FoundOne() {
+            super(null, null, false, false);
+        }
     }
 
     /** What a visit of the oid directories sees, one call per directory. */
@@ -150,11 +191,13 @@ final class BlobDirectory {
     }
 
     /**
-     * The revision files of a live object that no reader can need any more: older than the newest
-     * revision not newer than {@code committedTid} (the object's tid as committed in the database), and
+     * The revision files of a live object that no reader can need any more: older than its current
+     * revision, the file of {@code committedTid} (the object's tid as committed in the database), and
      * superseded by a revision committed at or before {@code cutoffTid}. Nothing is selected while an
-     * upload is in flight in the directory.
+     * upload is in flight in the directory. Null when the current revision's file is absent: then nothing
+     * in the directory is provably this object's (it may belong to another database's blob directory).
      */
+    @Nullable
     List<Path> staleRevisions(Path dir, long committedTid, long cutoffTid) throws IOException {
         TreeMap<Long, Path> revisions = new TreeMap<>(Long::compareUnsigned);
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
@@ -169,6 +212,9 @@ final class BlobDirectory {
                 }
             }
         }
+        if (!revisions.containsKey(committedTid)) {
+            return null;
+        }
         List<Path> stale = new ArrayList<>();
         Path previous = null;
         // each revision supersedes the one before it; the last one is the object's current blob
@@ -181,28 +227,52 @@ final class BlobDirectory {
         return stale;
     }
 
+    /** Why a deleted object's directory was left untouched. */
+    enum Kept {
+        /** The deleted state's own revision file is absent: nothing there is provably the object's. */
+        NOT_OURS("not_ours"),
+        /** An upload is in flight: a commit is re-creating the object. */
+        UPLOADING("uploading");
+
+        /** The metric tag. */
+        final String reason;
+
+        Kept(String reason) {
+            this.reason = reason;
+        }
+    }
+
+    /** What removing a deleted object's files did: {@code files} removed, or why the directory was kept. */
+    record Removal(int files, @Nullable Kept kept) {
+        static final Removal NONE = new Removal(0, null);
+    }
+
     /**
-     * Removes the files of an object deleted at state {@code tid}; returns the number of blob files
-     * removed. Empty directories are pruned up to (not including) the root.
+     * Removes the files of an object deleted at state {@code tid}: its revisions up to {@code tid}, and the
+     * directory once nothing newer is in it (empty parents are pruned up to, not including, the root).
+     * Only what is provably the object's is touched: nothing at all unless the deleted state's own
+     * revision file is there (otherwise the directory may be another database's, whose oids collide with
+     * ours), and nothing while an upload is in flight (a commit re-creating the object).
      */
-    int removeDeleted(long zoid, long tid) throws IOException {
+    Removal removeDeleted(long zoid, long tid) throws IOException {
         Path dir = oidDirectory(zoid);
         if (!Files.isDirectory(dir)) {
-            return 0;
+            return Removal.NONE;
         }
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             entries.forEach(files::add);
         }
         if (files.stream().anyMatch(f -> f.getFileName().toString().contains(".tmp"))) {
-            // an upload is in flight: a commit is re-creating this object; leave the directory to it
-            return 0;
+            return new Removal(0, Kept.UPLOADING);
+        }
+        if (!files.contains(dir.resolve(BlobLayout.blobFileName(tid)))) {
+            return files.isEmpty() ? Removal.NONE : new Removal(0, Kept.NOT_OURS);
         }
         int removed = 0;
         boolean newerRevision = false;
         for (Path file : files) {
-            String name = file.getFileName().toString();
-            Long revision = revisionTid(name);
+            Long revision = revisionTid(file.getFileName().toString());
             if (revision == null) {
                 continue;
             }
@@ -217,7 +287,7 @@ final class BlobDirectory {
             Files.deleteIfExists(dir.resolve(".lock"));
             prune(dir);
         }
-        return removed;
+        return new Removal(removed, null);
     }
 
     /** The tid of a {@code 0x<hex>.blob} file name, or null for any other file. */

@@ -27,9 +27,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <ol>
  *   <li><b>Stale revisions of live objects are removed.</b> With {@code T} the object's tid as committed
- *       when the chunk was read, a revision file goes when it is older than the newest revision not
- *       newer than {@code T} (the current blob is never touched), and the revision that superseded it
- *       was committed before the cutoff (now minus the grace period). A commit racing the walk only ever
+ *       when the chunk was read, a revision file goes when it is older than {@code T}'s own file, which
+ *       must be there (the current blob is never touched; without it nothing in the directory is
+ *       provably the object's, and the directory is counted and kept), and the revision that superseded
+ *       it was committed before the cutoff (now minus the grace period). A commit racing the walk only ever
  *       adds a revision newer than {@code T} (tids grow under the commit lock, facts §3), which is never
  *       touched; a directory with an upload in flight ({@code .tmp-}) is skipped. A reader whose snapshot
  *       predates the superseding commit may still open the old file: the grace period is what protects
@@ -67,7 +68,13 @@ final class BlobHousekeeper {
         }
         walk.flush();
         return new BlobHousekeeping(
-                walk.directories, walk.staleFiles, walk.staleBytes, walk.orphans, List.copyOf(walk.examples), dryRun);
+                walk.directories,
+                walk.staleFiles,
+                walk.staleBytes,
+                walk.withoutCurrentRevision,
+                walk.orphans,
+                List.copyOf(walk.examples),
+                dryRun);
     }
 
     /** The state of one walk: the pending chunk and the totals. */
@@ -79,6 +86,7 @@ final class BlobHousekeeper {
         private long directories;
         private long staleFiles;
         private long staleBytes;
+        private long withoutCurrentRevision;
         private long orphans;
         private final List<Path> examples = new ArrayList<>();
 
@@ -144,7 +152,12 @@ final class BlobHousekeeper {
         }
 
         private void removeStale(Path dir, long committedTid) throws IOException {
-            for (Path file : directory.staleRevisions(dir, committedTid, cutoffTid)) {
+            List<Path> stale = directory.staleRevisions(dir, committedTid, cutoffTid);
+            if (stale == null) {
+                withoutCurrentRevision++;
+                return;
+            }
+            for (Path file : stale) {
                 long size = Files.size(file);
                 if (!dryRun) {
                     Files.delete(file);

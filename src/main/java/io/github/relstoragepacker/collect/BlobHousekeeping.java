@@ -9,6 +9,8 @@ import java.util.List;
  * @param directories oid directories visited
  * @param staleFiles revision files of live objects removed (for a dry run: that would be removed)
  * @param staleBytes their size
+ * @param withoutCurrentRevision directories of live objects without their current revision's file, left
+ *     untouched: nothing in them is provably the object's
  * @param orphanDirectories directories whose object is in neither {@code object_state} nor the outbox,
  *     with no upload in flight; reported, never removed
  * @param orphanExamples up to ten of them
@@ -18,18 +20,24 @@ public record BlobHousekeeping(
         long directories,
         long staleFiles,
         long staleBytes,
+        long withoutCurrentRevision,
         long orphanDirectories,
         List<Path> orphanExamples,
         boolean dryRun) {
 
     /** One line for the log and the pack command's summary. */
     public String summary() {
-        return "%s %,d stale blob revision files (%,d bytes) of live objects in %,d oid directories; %,d directories have no object%s"
+        return ("%s %,d stale blob revision files (%,d bytes) of live objects in %,d oid directories;%s"
+                        + " %,d directories have no object%s")
                 .formatted(
                         dryRun ? "would remove" : "removed",
                         staleFiles,
                         staleBytes,
                         directories,
+                        withoutCurrentRevision == 0
+                                ? ""
+                                : " kept %,d directories of live objects whose current revision file is absent;"
+                                        .formatted(withoutCurrentRevision),
                         orphanDirectories,
                         orphanDirectories == 0
                                 ? ""

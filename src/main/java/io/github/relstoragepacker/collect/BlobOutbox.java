@@ -7,19 +7,26 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Removes the blob files of deleted objects after the deleting transaction committed. The outbox row
  * was written in that transaction and goes only once the files are gone, so a crash between the
  * commit and the removal leaves the row for the next run: files are never lost before their object
- * is deleted, nor leaked after.
+ * is deleted, nor leaked after. Only files provably the object's are removed ({@link
+ * BlobDirectory#removeDeleted}); a directory left untouched is counted by reason and logged.
  */
 final class BlobOutbox {
 
-    private final BlobDirectory directory;
+    private static final Logger log = LoggerFactory.getLogger(BlobOutbox.class);
 
-    BlobOutbox(BlobDirectory directory) {
+    private final BlobDirectory directory;
+    private final CollectorMetrics metrics;
+
+    BlobOutbox(BlobDirectory directory, CollectorMetrics metrics) {
         this.directory = directory;
+        this.metrics = metrics;
     }
 
     /** Empties the outbox; returns the number of blob files removed. */
@@ -40,18 +47,35 @@ final class BlobOutbox {
                 if (rows.isEmpty()) {
                     return files;
                 }
-                Long[] removed = new Long[rows.size()];
-                for (int i = 0; i < removed.length; i++) {
+                Long[] processed = new Long[rows.size()];
+                for (int i = 0; i < processed.length; i++) {
                     long[] row = rows.get(i);
-                    files += directory.removeDeleted(row[0], row[1]);
-                    removed[i] = row[0];
+                    BlobDirectory.Removal removal = directory.removeDeleted(row[0], row[1]);
+                    files += removal.files();
+                    if (removal.kept() != null) {
+                        kept(removal.kept(), row[0], row[1]);
+                    }
+                    processed[i] = row[0];
                 }
                 // one statement for the chunk, only after every one of its directories was dealt with
-                done.setArray(1, c.createArrayOf("bigint", removed));
+                done.setArray(1, c.createArrayOf("bigint", processed));
                 done.executeUpdate();
             }
         } finally {
             c.setAutoCommit(autoCommit);
         }
+    }
+
+    private void kept(BlobDirectory.Kept kept, long zoid, long tid) {
+        metrics.keptBlobDirectory(kept.reason);
+        log.warn(
+                "Kept the blob directory {} of deleted object {}: {}",
+                directory.oidDirectory(zoid),
+                zoid,
+                kept == BlobDirectory.Kept.NOT_OURS
+                        ? "the deleted state's file "
+                                + directory.revisionFile(zoid, tid).getFileName()
+                                + " is absent, so nothing there is provably this object's"
+                        : "an upload is in flight (a commit is re-creating the object)");
     }
 }

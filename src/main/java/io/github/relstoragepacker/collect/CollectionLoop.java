@@ -39,6 +39,7 @@ public class CollectionLoop {
     private final Collector collector;
     private final DataSource dataSource;
     private final CollectorMetrics metrics;
+    private final BlobDirectoryGuard blobs;
     private final Clock clock;
     private Instant nextDrain;
     private Instant nextMark;
@@ -56,15 +57,17 @@ public class CollectionLoop {
             DataSource dataSource,
             CollectorProperties properties,
             CollectorMetrics metrics,
+            BlobDirectoryGuard blobs,
             MeterRegistry registry,
             Clock clock) {
         this.index = index;
+        this.blobs = blobs;
         this.target = target;
         this.properties = properties;
         this.clock = clock;
         this.dataSource = dataSource;
         this.metrics = metrics;
-        this.collector = new Collector(dataSource, index, properties, metrics, clock);
+        this.collector = new Collector(dataSource, index, properties, metrics, blobs, clock);
         this.nextDrain = clock.instant().plus(properties.drainInterval());
         this.nextMark = clock.instant().plus(properties.markInterval());
         Gauge.builder("packer.collector.paused", this, l -> l.paused ? 1 : 0)
@@ -81,7 +84,14 @@ public class CollectionLoop {
 
     @Scheduled(fixedDelayString = "${packer.index.poll-interval:200ms}")
     synchronized void tick() {
-        if (paused || !index.maintain() || !properties.enabled()) {
+        if (paused || !index.maintain()) {
+            return;
+        }
+        RelStorageDatabase db = target.current();
+        if (db != null) {
+            blobs.verifyIfDue(dataSource, db.database());
+        }
+        if (!properties.enabled()) {
             return;
         }
         Instant now = clock.instant();
@@ -226,18 +236,26 @@ public class CollectionLoop {
     /**
      * One housekeeping walk of the shared blob directory ({@link BlobHousekeeper}): removes the revision
      * files of live objects superseded for longer than {@code grace} and counts directories without an
-     * object. Null when no blob directory is configured.
+     * object. Null when no blob directory is configured, or when it is not trusted (blob removal on hold,
+     * {@link BlobDirectoryGuard}); the guard checks it again first.
      */
     public synchronized @Nullable BlobHousekeeping housekeepBlobs(Duration grace, boolean dryRun)
             throws SQLException, IOException {
-        Path root = properties.blobDirectory();
-        if (root == null) {
+        RelStorageDatabase db = target.current();
+        if (!blobs.configured() || db == null) {
             return null;
         }
         BlobHousekeeping result;
+        Path root;
         try (Connection c = dataSource.getConnection()) {
+            BlobDirectory directory = blobs.verify(c, db.database());
+            if (directory == null) {
+                log.warn("Blob housekeeping skipped: blob removal is on hold");
+                return null;
+            }
+            root = directory.root();
             c.setAutoCommit(true);
-            result = new BlobHousekeeper(BlobDirectory.open(root))
+            result = new BlobHousekeeper(directory)
                     .run(c, Tids.toTid(clock.instant().minus(grace)), dryRun);
         }
         metrics.blobHousekeeping(result);

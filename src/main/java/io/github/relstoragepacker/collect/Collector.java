@@ -2,6 +2,7 @@ package io.github.relstoragepacker.collect;
 
 import io.github.relstoragepacker.index.IndexBehindException;
 import io.github.relstoragepacker.index.IndexMaintainer;
+import io.github.relstoragepacker.index.IndexSchema;
 import io.github.relstoragepacker.relstorage.DedicatedSessions;
 import io.github.relstoragepacker.relstorage.LockGeneration;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
@@ -77,6 +78,7 @@ final class Collector {
     private final IndexMaintainer index;
     private final CollectorProperties properties;
     private final CollectorMetrics metrics;
+    private final BlobDirectoryGuard blobs;
     private final Clock clock;
     private int batchSize = 500;
     private long targetHold;
@@ -89,8 +91,10 @@ final class Collector {
             IndexMaintainer index,
             CollectorProperties properties,
             CollectorMetrics metrics,
+            BlobDirectoryGuard blobs,
             Clock clock) {
         this.dataSource = dataSource;
+        this.blobs = blobs;
         this.dedicated = DedicatedSessions.of(dataSource);
         this.index = index;
         this.properties = properties;
@@ -113,45 +117,74 @@ final class Collector {
         if (generation == null || !db.collectProblems().isEmpty()) {
             return CollectionResult.refused(kind, String.join(" ", db.collectProblems()));
         }
-        BlobOutbox outbox = properties.blobDirectory() == null
-                ? null
-                : new BlobOutbox(BlobDirectory.open(properties.blobDirectory()));
         try (Connection c = dataSource.getConnection()) {
-            if (outbox != null) {
-                outbox.process(c);
+            BlobDirectory directory = blobs.verify(c, db.database());
+            BlobOutbox outbox = directory == null ? null : new BlobOutbox(directory, metrics);
+            Eligibility cutoff = eligibility(c, cutoffTid, objectTidForUnknownHistory, blobs.onHold());
+            CollectionResult result = run(c, kind, cutoff, dryRun, generation, outbox, progress);
+            if (!cutoff.blobHold()) {
+                return result;
             }
-            String hold = holdReason(c);
-            if (hold != null) {
-                metrics.hold("quarantine");
-                log.warn("Collection on hold: {}", hold);
-                return CollectionResult.onHold(kind, hold);
+            long held = heldBlobGarbage(c);
+            blobs.held(held);
+            return result.withNote("Blob removal is on hold, %,d garbage objects owning blob files were kept: %s"
+                    .formatted(held, blobs.last() == null ? "" : blobs.last().reason()));
+        }
+    }
+
+    private CollectionResult run(
+            Connection c,
+            CollectionKind kind,
+            Eligibility cutoff,
+            boolean dryRun,
+            LockGeneration generation,
+            @Nullable BlobOutbox outbox,
+            CollectionProgress progress)
+            throws Exception {
+        if (outbox != null) {
+            outbox.process(c);
+        }
+        String hold = holdReason(c);
+        if (hold != null) {
+            metrics.hold("quarantine");
+            log.warn("Collection on hold: {}", hold);
+            return CollectionResult.onHold(kind, hold);
+        }
+        if (kind == CollectionKind.CYCLES || dryRun) {
+            progress.step(CollectionProgress.Step.MARKING);
+            ReachabilityMark.Result mark = new ReachabilityMark(index).run(c);
+            log.info(
+                    "Mark: {} of {} objects reachable, {} unreachable",
+                    mark.reachable(),
+                    mark.objects(),
+                    mark.unreachable());
+            afterMark.run();
+            progress.candidates(prepareCandidates(c, cutoff));
+        } else {
+            progress.candidates(eligibleUnreferenced(c, cutoff));
+        }
+        if (dryRun) {
+            return dryRun(c, kind);
+        }
+        try (PackLock pack = PackLock.tryAcquire(dedicated, generation)) {
+            if (pack == null) {
+                return CollectionResult.packLockBusy(kind, generation.packLockKey());
             }
-            Eligibility cutoff;
-            if (kind == CollectionKind.CYCLES || dryRun) {
-                progress.step(CollectionProgress.Step.MARKING);
-                ReachabilityMark.Result mark = new ReachabilityMark(index).run(c);
-                log.info(
-                        "Mark: {} of {} objects reachable, {} unreachable",
-                        mark.reachable(),
-                        mark.objects(),
-                        mark.unreachable());
-                afterMark.run();
-                cutoff = eligibility(c, cutoffTid, objectTidForUnknownHistory);
-                progress.candidates(prepareCandidates(c, cutoff));
-            } else {
-                cutoff = eligibility(c, cutoffTid, objectTidForUnknownHistory);
-                progress.candidates(eligibleUnreferenced(c, cutoff));
-            }
-            if (dryRun) {
-                return dryRun(c, kind);
-            }
-            try (PackLock pack = PackLock.tryAcquire(dedicated, generation)) {
-                if (pack == null) {
-                    return CollectionResult.packLockBusy(kind, generation.packLockKey());
-                }
-                progress.step(CollectionProgress.Step.DELETING);
-                return deleteInBatches(c, kind, cutoff, new CommitFence(generation), generation, outbox, progress);
-            }
+            progress.step(CollectionProgress.Step.DELETING);
+            return deleteInBatches(c, kind, cutoff, new CommitFence(generation), generation, outbox, progress);
+        }
+    }
+
+    /** Garbage owning blob files (pending in either set), which the hold on blob removal keeps. */
+    private static long heldBlobGarbage(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM packer.object o WHERE o.class_id = "
+                        + IndexSchema.BLOB_CLASS_ID
+                        + " AND (EXISTS (SELECT 1 FROM packer.unreferenced u WHERE u.zoid = o.zoid)"
+                        + " OR EXISTS (SELECT 1 FROM packer.unreachable u WHERE u.zoid = o.zoid))"
+                        + " AND NOT EXISTS (SELECT 1 FROM blob_chunk k WHERE k.zoid = o.zoid)")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
@@ -168,12 +201,12 @@ final class Collector {
         }
     }
 
-    private static Eligibility eligibility(Connection c, long cutoff, boolean objectTidForUnknownHistory)
-            throws SQLException {
+    private static Eligibility eligibility(
+            Connection c, long cutoff, boolean objectTidForUnknownHistory, boolean blobHold) throws SQLException {
         try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT COALESCE(build_snapshot_tid, 0) FROM packer.progress")) {
+                ResultSet rs = st.executeQuery("SELECT COALESCE(build_since_tid, 0) FROM packer.progress")) {
             rs.next();
-            return new Eligibility(cutoff, objectTidForUnknownHistory, rs.getLong(1));
+            return new Eligibility(cutoff, objectTidForUnknownHistory, rs.getLong(1), blobHold);
         }
     }
 
@@ -191,7 +224,7 @@ final class Collector {
                 + " UNION SELECT t.to_zoid FROM tainted x JOIN packer.object o ON o.zoid = x.zoid"
                 + " CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid) JOIN packer.unreachable u ON u.zoid = t.to_zoid)"
                 + " SELECT u.zoid FROM packer.unreachable u JOIN packer.object uo USING (zoid)"
-                + " WHERE " + cutoff.sql("u", "uo", true) + " AND u.zoid <> 0"
+                + " WHERE " + cutoff.sql("u", "uo", true) + cutoff.notHeld("u", "uo") + " AND u.zoid <> 0"
                 + " AND NOT EXISTS (SELECT 1 FROM tainted t WHERE t.zoid = u.zoid)")) {
             cutoff.bind(st, cutoff.bind(st, 1));
             long candidates = st.executeUpdate();
@@ -205,7 +238,8 @@ final class Collector {
     /** A drain's first estimate: what is old enough now; the cascade below it shows up as it goes. */
     private static long eligibleUnreferenced(Connection c, Eligibility cutoff) throws SQLException {
         try (PreparedStatement st = c.prepareStatement("SELECT count(*) FROM packer.unreferenced u"
-                + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false) + " AND u.zoid <> 0")) {
+                + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false) + cutoff.notHeld("u", "o")
+                + " AND u.zoid <> 0")) {
             cutoff.bind(st, 1);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
@@ -351,7 +385,7 @@ final class Collector {
                         ? "INSERT INTO packer_batch (zoid, tid, since_tid, state_size)"
                                 + " SELECT u.zoid, o.tid, u.since_tid, o.state_size FROM packer.unreferenced u"
                                 + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false)
-                                + " AND u.zoid <> 0 ORDER BY u.zoid LIMIT ?"
+                                + cutoff.notHeld("u", "o") + " AND u.zoid <> 0 ORDER BY u.zoid LIMIT ?"
                         : "INSERT INTO packer_batch (zoid, tid, since_tid, state_size)"
                                 + " SELECT u.zoid, o.tid, u.since_tid, o.state_size FROM packer_candidate pc"
                                 + " JOIN packer.unreachable u USING (zoid) JOIN packer.object o USING (zoid)"

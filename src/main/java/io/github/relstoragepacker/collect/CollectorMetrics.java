@@ -78,6 +78,9 @@ class CollectorMetrics {
         kept("locked", 0);
         kept("changed", 0);
         holds("quarantine");
+        for (BlobDirectory.Kept kept : BlobDirectory.Kept.values()) {
+            keptBlobDirectories(kept.reason);
+        }
         staleBlobFiles = Counter.builder("packer.collector.deleted.stale.blob.files")
                 .description("Superseded blob revision files of live objects removed by housekeeping")
                 .baseUnit("files")
@@ -123,6 +126,19 @@ class CollectorMetrics {
                 .tag("reason", reason)
                 .register(registry)
                 .increment(count);
+    }
+
+    /** A deleted object's blob directory left untouched for {@code reason} ({@link BlobDirectory#removeDeleted}). */
+    void keptBlobDirectory(String reason) {
+        keptBlobDirectories(reason).increment();
+    }
+
+    private Counter keptBlobDirectories(String reason) {
+        return Counter.builder("packer.collector.kept.blob.directories")
+                .description("Blob directories of deleted objects left untouched because nothing in them was"
+                        + " provably the object's, by reason")
+                .tag("reason", reason)
+                .register(registry);
     }
 
     /** A run refused to delete anything for {@code reason}. */

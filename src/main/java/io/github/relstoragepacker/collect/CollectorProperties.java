@@ -25,7 +25,9 @@ import org.springframework.validation.annotation.Validated;
  * @param maxLargeObjectsPerTransaction blob large objects unlinked by one deletion transaction at most
  *     (thousands exhaust PostgreSQL's lock table, relstorage#468)
  * @param blobDirectory RelStorage's shared blob directory ({@code shared-blob-dir true}), the same
- *     volume Plone mounts; unset when blobs are stored in the database
+ *     volume Plone mounts; unset when blobs are stored in the database. Nothing in it is removed before
+ *     it proved to be this database's: its {@code .layout} marker, and the current revision files of
+ *     sampled blob records
  */
 @Validated
 @ConfigurationProperties("packer.collector")

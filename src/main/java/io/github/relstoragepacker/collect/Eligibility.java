@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.collect;
 
+import io.github.relstoragepacker.index.IndexSchema;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
@@ -7,9 +8,9 @@ import java.sql.SQLException;
  * Which garbage is old enough to go: unreachable since at or before {@code cutoff}.
  *
  * <p>"Since" is only known from the moment the index watches. An object already unreferenced when the
- * index was built got the build's snapshot tid, and an object the first mark after the build found
- * unreachable got that mark's watermark (and {@code history_unknown}): for both, the real time is
- * unknown and earlier. By default they count from those tids, so a fresh index never shortens
+ * index was built got the build's time (the wall clock when it read its snapshot, as a tid), and an
+ * object the first mark after the build found unreachable got that mark's watermark, or the build's
+ * time if later (and {@code history_unknown}): for both, the real time is unknown and earlier. By default they count from those tids, so a fresh index never shortens
  * anybody's grace. On explicit request ({@code objectTidForUnknownHistory}), such objects go when
  * their own state is older than the cutoff: zodbpack's rule for its {@code --days}, a weaker
  * guarantee, since an object written long ago may have been unlinked a minute before the build.
@@ -17,9 +18,11 @@ import java.sql.SQLException;
  *
  * @param cutoff the newest "since" tid that may go
  * @param objectTidForUnknownHistory apply zodbpack's rule to objects of unknown history
- * @param buildSnapshotTid the build's snapshot tid ("since" of objects unreferenced at the build)
+ * @param buildSinceTid the build's time as a tid ("since" of objects unreferenced at the build)
+ * @param blobHold whether blob removal is on hold ({@link BlobDirectoryGuard}): garbage owning blob
+ *     files in the shared blob directory is then kept, whatever its age
  */
-record Eligibility(long cutoff, boolean objectTidForUnknownHistory, long buildSnapshotTid) {
+record Eligibility(long cutoff, boolean objectTidForUnknownHistory, long buildSinceTid, boolean blobHold) {
 
     /**
      * The condition on garbage row {@code u} of {@code packer.unreferenced} (or, when {@code
@@ -33,11 +36,23 @@ record Eligibility(long cutoff, boolean objectTidForUnknownHistory, long buildSn
         return "(" + u + ".since_tid <= ? OR (" + unknown + " AND " + o + ".tid <= ?))";
     }
 
+    /**
+     * While blob removal is on hold, the condition (to append with its {@code AND}) that keeps garbage row
+     * {@code u} whose object row {@code o} is a blob record with its data outside the database; an empty
+     * string otherwise. Such objects reference nothing, so keeping them keeps no other garbage.
+     */
+    String notHeld(String u, String o) {
+        return blobHold
+                ? " AND NOT (" + o + ".class_id = " + IndexSchema.BLOB_CLASS_ID
+                        + " AND NOT EXISTS (SELECT 1 FROM blob_chunk k WHERE k.zoid = " + u + ".zoid))"
+                : "";
+    }
+
     /** Binds the parameters of {@link #sql} from {@code index}; returns the next parameter index. */
     int bind(PreparedStatement st, int index) throws SQLException {
         st.setLong(index++, cutoff);
         if (objectTidForUnknownHistory) {
-            st.setLong(index++, buildSnapshotTid);
+            st.setLong(index++, buildSinceTid);
             st.setLong(index++, cutoff);
         }
         return index;

@@ -24,8 +24,8 @@ import org.postgresql.copy.CopyIn;
  * <p>The index must not change during the mark (the caller runs it between polls, on the thread that
  * polls). An object already in {@code packer.unreachable} keeps its time: it has been unreachable ever
  * since, because every change that could have made it reachable removed it from the set (see
- * {@code ChangeApplier.RESCUE}). A new member is unreachable at least since the watermark, or since the
- * exact time the index knows for an unreferenced object.
+ * {@code ChangeApplier.RESCUE}). A new member counts as unreachable since the watermark (or since the
+ * build, should that be later), or since the exact time the index knows for an unreferenced object.
  */
 final class ReachabilityMark {
 
@@ -142,10 +142,13 @@ final class ReachabilityMark {
         // The first mark after a build finds garbage that may be much older than the index: its time is
         // unknown, which only a pack asking for zodbpack's rule cares about (Eligibility).
         boolean first = single(c, "SELECT count(*) FROM packer.progress WHERE first_mark_tid IS NULL") > 0;
-        try (PreparedStatement st = c.prepareStatement(
-                "INSERT INTO packer.unreachable (zoid, since_tid, history_unknown)"
-                        + " SELECT m.zoid, COALESCE(r.since_tid, ?), r.zoid IS NULL AND ?"
-                        + " FROM packer_mark m LEFT JOIN packer.unreferenced r USING (zoid) ON CONFLICT (zoid) DO NOTHING")) {
+        // A new member became unreachable by a commit up to the watermark, or before the build: never count
+        // it from earlier than the build (on a quiet database the watermark can be older than the build).
+        try (PreparedStatement st =
+                c.prepareStatement("INSERT INTO packer.unreachable (zoid, since_tid, history_unknown)"
+                        + " SELECT m.zoid, COALESCE(r.since_tid, GREATEST(?, p.build_since_tid)), r.zoid IS NULL AND ?"
+                        + " FROM packer_mark m LEFT JOIN packer.unreferenced r USING (zoid), packer.progress p"
+                        + " ON CONFLICT (zoid) DO NOTHING")) {
             st.setLong(1, watermark);
             st.setBoolean(2, first);
             st.executeUpdate();

@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -140,7 +141,8 @@ public final class IndexBenchmark {
                             new ClassRegistry(new JdbcTemplate(dataSource)),
                             properties,
                             new BuildProgress(new SimpleMeterRegistry()),
-                            leader)
+                            leader,
+                            Clock.systemUTC())
                     .run();
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(

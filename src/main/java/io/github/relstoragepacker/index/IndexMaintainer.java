@@ -3,12 +3,14 @@ package io.github.relstoragepacker.index;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.TargetDatabase;
+import io.github.relstoragepacker.relstorage.Tids;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.util.Locale;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -66,6 +68,7 @@ public class IndexMaintainer {
     private final IndexProperties properties;
     private final BuildProgress buildProgress;
     private final LeaderLock leader;
+    private final Clock clock;
     private @Nullable Steps steps;
     private long nextReconcileNanos = System.nanoTime();
     private volatile long caughtUpAtMillis;
@@ -79,7 +82,9 @@ public class IndexMaintainer {
             DataSource dataSource,
             IndexProperties properties,
             BuildProgress buildProgress,
-            MeterRegistry registry) {
+            MeterRegistry registry,
+            Clock clock) {
+        this.clock = clock;
         this.target = target;
         this.dataSource = dataSource;
         this.jdbc = new JdbcTemplate(dataSource);
@@ -213,7 +218,7 @@ public class IndexMaintainer {
                 jdbc.queryForObject("SELECT count(*) FROM packer.quarantine WHERE accepted_at IS NULL", Long.class);
         if (System.nanoTime() >= nextReconcileNanos) {
             try (Connection c = dataSource.getConnection()) {
-                int gone = s.vanished.remove(c);
+                int gone = s.vanished.remove(c, Tids.toTid(clock.instant()));
                 if (gone > 0) {
                     log.info("Removed {} objects deleted outside relstorage-packer from the index", gone);
                 }
@@ -230,7 +235,7 @@ public class IndexMaintainer {
             ObjectStateReader reader = new ObjectStateReader(String.valueOf(db.schema()));
             ClassRegistry classes = new ClassRegistry(jdbc);
             steps = new Steps(
-                    new InitialBuild(dataSource, reader, classes, properties, buildProgress, leader),
+                    new InitialBuild(dataSource, reader, classes, properties, buildProgress, leader, clock),
                     new IndexPoller(dataSource, reader, new ChangeApplier(classes), leader, properties.batchSize()),
                     new VanishedObjects(String.valueOf(db.schema()), leader));
         }
@@ -262,8 +267,9 @@ public class IndexMaintainer {
                 leader.requireHeld(c);
                 st.execute("TRUNCATE packer.object, packer.ref, packer.unreferenced, packer.unreachable,"
                         + " packer.quarantine, packer.build_range, packer.deleted");
-                st.execute("UPDATE packer.progress SET phase = 'empty', watermark = 0, build_snapshot_tid = NULL,"
-                        + " build_started_at = NULL, build_finished_at = NULL, first_mark_tid = NULL");
+                st.execute(
+                        "UPDATE packer.progress SET phase = 'empty', watermark = 0, build_snapshot_tid = NULL,"
+                                + " build_since_tid = NULL, build_started_at = NULL, build_finished_at = NULL, first_mark_tid = NULL");
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();

@@ -12,6 +12,13 @@ public final class IndexSchema {
 
     static final String SCHEMA = "packer";
 
+    /**
+     * The class id of {@code ZODB.blob.Blob} in {@code packer.object}: fixed, so that the partial index
+     * {@code packer.object_blob} finds blob records without reading the whole index (migration V6). Use
+     * it as a literal in SQL: a partial index serves only a predicate the planner can match.
+     */
+    public static final int BLOB_CLASS_ID = -1;
+
     private IndexSchema() {}
 
     public static void migrate(DataSource dataSource) {

@@ -2,11 +2,13 @@ package io.github.relstoragepacker.index;
 
 import io.github.relstoragepacker.pickle.ReferenceScanner;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
+import io.github.relstoragepacker.relstorage.Tids;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +32,8 @@ import org.slf4j.LoggerFactory;
  *       loses at most the ranges in flight; a restart reads only the others, keeping the first W0.
  *   <li><b>Finish</b> (one transaction): {@code packer.ref} derived from the loaded references in one
  *       statement, its primary key built after the load, every object without a referrer recorded as
- *       unreferenced since W0 (its history before the build is unknown), phase {@code ready} with
- *       watermark W0.
+ *       unreferenced since the plan's wall-clock time (its history before the build is unknown, and
+ *       W0, the newest commit's time, can be days old), phase {@code ready} with watermark W0.
  * </ol>
  *
  * <p>Why concurrent commits cannot be missed: tids are chosen under RelStorage's commit lock and
@@ -52,6 +54,7 @@ final class InitialBuild {
     private final IndexProperties properties;
     private final BuildProgress progress;
     private final LeaderLock leader;
+    private final Clock clock;
 
     InitialBuild(
             DataSource dataSource,
@@ -59,8 +62,10 @@ final class InitialBuild {
             ClassRegistry classes,
             IndexProperties properties,
             BuildProgress progress,
-            LeaderLock leader) {
+            LeaderLock leader,
+            Clock clock) {
         this.leader = leader;
+        this.clock = clock;
         this.dataSource = dataSource;
         this.reader = reader;
         this.classes = classes;
@@ -102,10 +107,14 @@ final class InitialBuild {
                 }
                 range.executeBatch();
             }
+            // Garbage found by the build has an unknown history: its grace counts from now, never from W0,
+            // which is the newest commit's time and can be days old on a quiet or restored database.
+            long since = Math.max(w0, Tids.toTid(clock.instant()));
             try (PreparedStatement st = c.prepareStatement("UPDATE packer.progress SET phase = 'building',"
-                    + " build_snapshot_tid = ?, watermark = ?, build_started_at = now()")) {
+                    + " build_snapshot_tid = ?, build_since_tid = ?, watermark = ?, build_started_at = now()")) {
                 st.setLong(1, w0);
-                st.setLong(2, w0);
+                st.setLong(2, since);
+                st.setLong(3, w0);
                 st.executeUpdate();
             }
             c.commit();
@@ -220,7 +229,7 @@ final class InitialBuild {
                 st.execute("ALTER TABLE packer.ref ADD CONSTRAINT ref_pkey PRIMARY KEY (to_zoid, from_zoid)");
             }
             st.execute("INSERT INTO packer.unreferenced (zoid, since_tid)"
-                    + " SELECT o.zoid, GREATEST(o.tid, p.build_snapshot_tid) FROM packer.object o, packer.progress p"
+                    + " SELECT o.zoid, GREATEST(o.tid, p.build_since_tid) FROM packer.object o, packer.progress p"
                     + " WHERE o.zoid <> 0 AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = o.zoid)");
             leader.requireHeld(c);
             st.execute("UPDATE packer.progress SET phase = 'ready', build_finished_at = now()");

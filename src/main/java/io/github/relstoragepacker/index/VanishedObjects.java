@@ -2,6 +2,7 @@ package io.github.relstoragepacker.index;
 
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -10,9 +11,10 @@ import java.sql.Statement;
  * zodbpack or by hand: history-free deletions leave no trace a poll could see).
  *
  * <p>Oids are never reused, so an indexed zoid missing from {@code object_state} is gone for good. Its
- * edges go with it; targets it leaves without a referrer become unreferenced since the current
- * watermark, the earliest time we can vouch for (later than the real deletion, so never too early).
- * Runs between polls, in one transaction.
+ * edges go with it; targets it leaves without a referrer become unreferenced since now (or the
+ * watermark, should that be later): the deletion left no tid, and on a quiet database the watermark
+ * can be days older than it, so only the time it was noticed is never too early. Runs between polls,
+ * in one transaction.
  */
 final class VanishedObjects {
 
@@ -24,15 +26,17 @@ final class VanishedObjects {
         this.leader = leader;
     }
 
-    /** Returns the number of objects removed from the index. */
-    int remove(Connection c) throws SQLException {
+    /** Removes what vanished, noticed at {@code nowTid}; returns the number of objects removed from the index. */
+    int remove(Connection c, long nowTid) throws SQLException {
         c.setAutoCommit(false);
-        try (Statement st = c.createStatement()) {
+        try (Statement st = c.createStatement();
+                PreparedStatement vanished = c.prepareStatement("INSERT INTO packer_forgotten"
+                        + " SELECT o.zoid, GREATEST(p.watermark, ?), o.refs FROM packer.object o, packer.progress p"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM " + objectState + " s WHERE s.zoid = o.zoid)")) {
             leader.requireHeld(c);
             st.execute(ForgottenObjects.TABLE);
-            int gone = st.executeUpdate("INSERT INTO packer_forgotten SELECT o.zoid, p.watermark, o.refs"
-                    + " FROM packer.object o, packer.progress p"
-                    + " WHERE NOT EXISTS (SELECT 1 FROM " + objectState + " s WHERE s.zoid = o.zoid)");
+            vanished.setLong(1, nowTid);
+            int gone = vanished.executeUpdate();
             if (gone > 0) {
                 st.execute("DELETE FROM packer.object o USING packer_forgotten g WHERE o.zoid = g.zoid");
                 ForgottenObjects.drop(st);

@@ -1,5 +1,7 @@
 package io.github.relstoragepacker.ops;
 
+import io.github.relstoragepacker.collect.BlobDirectoryGuard;
+import io.github.relstoragepacker.collect.BlobDirectoryVerdict;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.TargetDatabase;
 import java.util.List;
@@ -10,15 +12,18 @@ import org.springframework.stereotype.Component;
 /**
  * {@code relstorage}: UP for a history-free RelStorage database we can read; DOWN, with the reasons
  * and their fixes, for anything else (unreachable, history-preserving, unknown lock generation,
- * missing grants). Problems that only forbid deleting are shown as details of an UP database.
+ * missing grants), and while the configured blob directory has not proved to be this database's
+ * (blob removal on hold). Problems that only forbid deleting are shown as details of an UP database.
  */
 @Component("relstorage")
 class RelStorageHealthIndicator implements HealthIndicator {
 
     private final TargetDatabase target;
+    private final BlobDirectoryGuard blobs;
 
-    RelStorageHealthIndicator(TargetDatabase target) {
+    RelStorageHealthIndicator(TargetDatabase target, BlobDirectoryGuard blobs) {
         this.target = target;
+        this.blobs = blobs;
     }
 
     @Override
@@ -29,7 +34,7 @@ class RelStorageHealthIndicator implements HealthIndicator {
                     .withDetail("error", String.valueOf(target.failure()))
                     .build();
         }
-        Health.Builder health = db.readable() ? Health.up() : Health.down();
+        Health.Builder health = db.readable() && !blobs.onHold() ? Health.up() : Health.down();
         health.withDetail("database", db.database())
                 .withDetail("kind", db.kind())
                 .withDetail("summary", db.summary());
@@ -39,6 +44,11 @@ class RelStorageHealthIndicator implements HealthIndicator {
         List<String> problems = db.collectProblems();
         if (!problems.isEmpty()) {
             health.withDetail("problems", problems);
+        }
+        BlobDirectoryVerdict verdict = blobs.last();
+        if (verdict != null) {
+            health.withDetail(
+                    "blobDirectory", (verdict.trusted() ? "checked: " : "blob removal on hold: ") + verdict.reason());
         }
         return health.build();
     }

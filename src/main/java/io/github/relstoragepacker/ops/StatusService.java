@@ -1,5 +1,7 @@
 package io.github.relstoragepacker.ops;
 
+import io.github.relstoragepacker.collect.BlobDirectoryGuard;
+import io.github.relstoragepacker.collect.BlobDirectoryVerdict;
 import io.github.relstoragepacker.collect.CollectionLoop;
 import io.github.relstoragepacker.collect.CollectionProgress;
 import io.github.relstoragepacker.collect.CollectorProperties;
@@ -35,6 +37,7 @@ public class StatusService {
     private final PackJobs packs;
     private final TargetDatabase target;
     private final CollectorProperties collector;
+    private final BlobDirectoryGuard blobDirectory;
     private final DataSource dataSource;
 
     StatusService(
@@ -44,7 +47,9 @@ public class StatusService {
             PackJobs packs,
             TargetDatabase target,
             CollectorProperties collector,
+            BlobDirectoryGuard blobDirectory,
             DataSource dataSource) {
+        this.blobDirectory = blobDirectory;
         this.index = index;
         this.statistics = statistics;
         this.loop = loop;
@@ -159,9 +164,16 @@ public class StatusService {
         }
         List<String> problems = new ArrayList<>(db.readProblems());
         db.collectProblems().stream().filter(p -> !problems.contains(p)).forEach(problems::add);
+        BlobDirectoryVerdict verdict = blobDirectory.last();
+        if (verdict != null && !verdict.trusted()) {
+            problems.add("Blob removal is on hold: " + verdict.reason());
+        }
         String blobs = db.blobsInDatabase()
                 ? "database"
-                : collector.blobDirectory() != null ? "shared directory " + collector.blobDirectory() : "none found";
+                : collector.blobDirectory() != null
+                        ? "shared directory " + collector.blobDirectory()
+                                + (verdict == null ? " (not checked yet)" : verdict.trusted() ? "" : " (on hold)")
+                        : "none found";
         return new DaemonStatus.Database(
                 true,
                 db.summary(),

@@ -5,14 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Blob files of deleted objects go; what may belong to a later commit stays. */
+/** Blob files of deleted objects go when they are provably theirs; what may belong to anyone else stays. */
 class BlobDirectoryTest {
 
     @TempDir
     Path root;
+
+    @BeforeEach
+    void bushy() throws Exception {
+        Files.writeString(root.resolve(".layout"), "bushy");
+    }
 
     @Test
     void bushyAndLawnPathsAreRelStoragesOwn() throws Exception {
@@ -20,6 +26,8 @@ class BlobDirectoryTest {
                 .isEqualTo(root.resolve("0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x01"));
         Files.writeString(root.resolve(".layout"), "lawn");
         assertThat(BlobDirectory.open(root).oidDirectory(0x1234f)).isEqualTo(root.resolve("0x01234f"));
+        assertThat(BlobDirectory.open(root).revisionFile(0x1234f, 0x03441422948b4399L))
+                .isEqualTo(root.resolve("0x01234f/0x03441422948b4399.blob"));
     }
 
     @Test
@@ -30,7 +38,7 @@ class BlobDirectoryTest {
         Files.writeString(oid.resolve("0x03441422948b4400.blob"), "last");
         Files.writeString(oid.resolve(".lock"), "");
 
-        assertThat(blobs.removeDeleted(7, 0x03441422948b4400L)).isEqualTo(2);
+        assertThat(blobs.removeDeleted(7, 0x03441422948b4400L)).isEqualTo(new BlobDirectory.Removal(2, null));
 
         assertThat(root.resolve("0x00")).doesNotExist();
         assertThat(root).exists();
@@ -46,8 +54,8 @@ class BlobDirectoryTest {
         Files.writeString(newer.resolve("0x0344142294000000.blob"), "old");
         Files.writeString(newer.resolve("0x0344142299000000.blob"), "re-created later");
 
-        assertThat(blobs.removeDeleted(8, 0x0344142294000000L)).isZero();
-        assertThat(blobs.removeDeleted(9, 0x0344142294000000L)).isEqualTo(1);
+        assertThat(blobs.removeDeleted(8, 0x0344142294000000L).kept()).isEqualTo(BlobDirectory.Kept.UPLOADING);
+        assertThat(blobs.removeDeleted(9, 0x0344142294000000L).files()).isEqualTo(1);
 
         assertThat(inFlight.resolve("0x0344142294000000.blob")).exists();
         assertThat(newer.resolve("0x0344142299000000.blob")).exists();
@@ -55,12 +63,45 @@ class BlobDirectoryTest {
     }
 
     @Test
-    void refusesAZeoCacheAndAMissingDirectoryWithTheFix() throws Exception {
+    void aDirectoryWithoutTheDeletedStatesOwnFileIsNotOurs() throws Exception {
+        BlobDirectory blobs = BlobDirectory.open(root);
+        // another database's live blob under the same oid: older and newer tids, none of the deleted state
+        Path foreign = Files.createDirectories(blobs.oidDirectory(10));
+        Files.writeString(foreign.resolve("0x0344142290000000.blob"), "theirs, older");
+        Files.writeString(foreign.resolve("0x0344142299000000.blob"), "theirs, current");
+
+        BlobDirectory.Removal removal = blobs.removeDeleted(10, 0x0344142294000000L);
+
+        assertThat(removal).isEqualTo(new BlobDirectory.Removal(0, BlobDirectory.Kept.NOT_OURS));
+        assertThat(foreign.resolve("0x0344142290000000.blob")).hasContent("theirs, older");
+        assertThat(foreign.resolve("0x0344142299000000.blob")).hasContent("theirs, current");
+    }
+
+    @Test
+    void staleRevisionsOnlyBesideTheCurrentRevisionsOwnFile() throws Exception {
+        BlobDirectory blobs = BlobDirectory.open(root);
+        Path oid = Files.createDirectories(blobs.oidDirectory(11));
+        Files.writeString(oid.resolve("0x0344142290000000.blob"), "old");
+        Files.writeString(oid.resolve("0x0344142294000000.blob"), "current");
+
+        assertThat(blobs.staleRevisions(oid, 0x0344142294000000L, Long.MAX_VALUE))
+                .containsExactly(oid.resolve("0x0344142290000000.blob"));
+        assertThat(blobs.staleRevisions(oid, 0x0344142295000000L, Long.MAX_VALUE))
+                .as("the committed state's own file is absent: nothing is provably this object's")
+                .isNull();
+    }
+
+    @Test
+    void refusesAZeoCacheAMissingDirectoryAndOneWithoutLayoutMarkerWithTheFix() throws Exception {
         Files.writeString(root.resolve(".layout"), "zeocache");
         assertThatThrownBy(() -> BlobDirectory.open(root))
                 .hasMessageContaining("unset packer.collector.blob-directory");
         assertThatThrownBy(() -> BlobDirectory.open(root.resolve("missing")))
                 .hasMessageContaining("is not a directory")
                 .hasMessageContaining("blob-dir");
+        Files.delete(root.resolve(".layout"));
+        assertThatThrownBy(() -> BlobDirectory.open(root))
+                .hasMessageContaining("has no .layout marker")
+                .hasMessageContaining("shared-blob-dir true");
     }
 }

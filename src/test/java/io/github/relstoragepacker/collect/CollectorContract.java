@@ -49,6 +49,9 @@ abstract class CollectorContract {
     @Autowired
     CollectionLoop loop;
 
+    @Autowired
+    BlobDirectoryGuard blobGuard;
+
     abstract TestDatabase db();
 
     abstract RelStorageSchema schema();
@@ -58,7 +61,9 @@ abstract class CollectorContract {
         db.registerQuietService(registry);
         registry.add("packer.collector.blob-directory", () -> {
             try {
-                return Files.createDirectories(blobRoot(db)).toString();
+                return BlobDirectory.create(blobRoot(db), BlobLayout.BUSHY)
+                        .root()
+                        .toString();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -106,6 +111,22 @@ abstract class CollectorContract {
         return new JdbcTemplate(db().dataSource())
                         .queryForObject("SELECT count(*) FROM object_state WHERE zoid = ?", Long.class, zoid)
                 > 0;
+    }
+
+    /** Those of {@code zoids} still in {@code object_state}, in one query. */
+    List<Long> existing(List<Long> zoids) throws Exception {
+        try (Connection c = db().connect();
+                java.sql.PreparedStatement st =
+                        c.prepareStatement("SELECT zoid FROM object_state WHERE zoid = ANY (?)")) {
+            st.setArray(1, c.createArrayOf("bigint", zoids.toArray()));
+            List<Long> found = new ArrayList<>();
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getLong(1));
+                }
+            }
+            return found;
+        }
     }
 
     @AfterEach
@@ -360,11 +381,11 @@ abstract class CollectorContract {
         // earlier tests of the class may leave garbage of their own, hence at least
         assertThat(pack(Duration.ZERO).objects()).isGreaterThanOrEqualTo(deadChain.size() + deadRings.size() + 23);
 
-        assertThat(liveChain.stream().allMatch(this::exists)).isTrue();
-        assertThat(liveRing.stream().allMatch(this::exists)).isTrue();
-        assertThat(deadChain.stream().noneMatch(this::exists)).isTrue();
-        assertThat(deadRings.stream().noneMatch(this::exists)).isTrue();
-        assertThat(tail.stream().noneMatch(this::exists)).isTrue();
+        assertThat(existing(liveChain)).containsExactlyInAnyOrderElementsOf(liveChain);
+        assertThat(existing(liveRing)).containsExactlyInAnyOrderElementsOf(liveRing);
+        assertThat(existing(deadChain)).isEmpty();
+        assertThat(existing(deadRings)).isEmpty();
+        assertThat(existing(tail)).isEmpty();
     }
 
     @Test
@@ -393,10 +414,10 @@ abstract class CollectorContract {
         graph();
         Path root = blobRoot(db());
         empty(root);
+        BlobDirectory files = BlobDirectory.create(root, layout);
+        RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), files);
+        long live = blobs.newOid(), dead = blobs.newOid(), uploading = blobs.newOid();
         try {
-            BlobDirectory files = BlobDirectory.create(root, layout);
-            RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), files);
-            long live = blobs.newOid(), dead = blobs.newOid(), uploading = blobs.newOid();
             long liveOld = blobs.commitBlob(live, ZodbRecords.blob(), bytes("v1"));
             long liveNew = blobs.commitBlob(live, ZodbRecords.blob(), bytes("v2"));
             blobs.commitBlob(dead, ZodbRecords.blob(), bytes("dead"));
@@ -408,6 +429,7 @@ abstract class CollectorContract {
             CollectionResult result = pack(Duration.ZERO);
 
             assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+            assertThat(blobGuard.onHold()).isFalse();
             assertThat(result.blobFiles()).isEqualTo(1);
             assertThat(List.of(exists(dead), exists(uploading))).containsOnly(false);
             assertThat(files.oidDirectory(dead)).doesNotExist();
@@ -433,7 +455,195 @@ abstract class CollectorContract {
                     .as("reported, never removed")
                     .exists();
         } finally {
+            retireBlobs(live);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(BlobLayout.class)
+    void anotherDatabasesBlobDirectoryIsNeverTouched(BlobLayout layout) throws Exception {
+        ObjectGraph g = graph();
+        Path root = blobRoot(db());
+        empty(root);
+        // this database's blobs live where Plone mounts them; the packer is pointed at another database's
+        BlobDirectory ours = BlobDirectory.create(Files.createTempDirectory("ours"), layout);
+        RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), ours);
+        long live = blobs.newOid(), dead = blobs.newOid(), plain = g.newOid();
+        try {
+            blobs.commitBlob(live, ZodbRecords.blob(), bytes("ours, live"));
+            blobs.commitBlob(dead, ZodbRecords.blob(), bytes("ours, garbage"));
+            g.commit(plain, List.of());
+            commitLinked(Map.of(), live);
+            // every database allocates oids from 1: the other one has directories of the same oids, its own tids
+            BlobDirectory theirs = BlobDirectory.create(root, layout);
+            for (long zoid : List.of(live, dead, plain, dead + 1000)) {
+                Files.createDirectories(theirs.oidDirectory(zoid));
+                Files.writeString(theirs.blobFile(zoid, 0x0300000000000001L), "theirs, superseded");
+                Files.writeString(theirs.blobFile(zoid, 0x0300000000000002L), "theirs, current");
+            }
+            Map<String, String> before = contents(root);
+
+            CollectionResult result = pack(Duration.ZERO);
+
+            assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+            assertThat(blobGuard.onHold()).isTrue();
+            assertThat(blobGuard.last().reason()).contains(root.toString()).contains("blob-dir");
+            assertThat(result.message()).contains("Blob removal is on hold").contains("were kept");
+            assertThat(exists(dead))
+                    .as("owns blob files: kept while the directory has not proved to be this database's")
+                    .isTrue();
+            assertThat(exists(plain))
+                    .as("garbage without blob files goes as usual")
+                    .isFalse();
+            assertThat(loop.housekeepBlobs(Duration.ZERO, false))
+                    .as("no housekeeping")
+                    .isNull();
+            assertThat(contents(root)).as("not one file touched").isEqualTo(before);
+
+            // the operator mounts the right volume
             empty(root);
+            copy(ours.root(), root);
+
+            assertThat(pack(Duration.ZERO).message()).doesNotContain("on hold");
+            assertThat(blobGuard.onHold()).isFalse();
+            assertThat(exists(dead)).isFalse();
+            assertThat(ours.withRoot(root).oidDirectory(dead)).doesNotExist();
+            assertThat(ours.withRoot(root).oidDirectory(live)).isDirectory();
+        } finally {
+            retireBlobs(live);
+        }
+    }
+
+    @Test
+    void anEmptyOrUnmarkedBlobDirectoryHoldsBlobRemoval() throws Exception {
+        graph();
+        Path root = blobRoot(db());
+        BlobDirectory ours = BlobDirectory.create(Files.createTempDirectory("ours"), BlobLayout.BUSHY);
+        RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), ours);
+        long live = blobs.newOid(), dead = blobs.newOid();
+        try {
+            blobs.commitBlob(live, ZodbRecords.blob(), bytes("live"));
+            long deadTid = blobs.commitBlob(dead, ZodbRecords.blob(), bytes("garbage"));
+            commitLinked(Map.of(), live);
+            // an empty directory: the volume Plone writes to is not mounted here
+            empty(root);
+            BlobDirectory.create(root, BlobLayout.BUSHY);
+
+            CollectionResult empty = pack(Duration.ZERO);
+
+            assertThat(blobGuard.onHold()).isTrue();
+            assertThat(blobGuard.last().reason()).contains("is the volume mounted");
+            assertThat(empty.message()).contains("Blob removal is on hold");
+            assertThat(exists(dead)).isTrue();
+
+            // the right files, but no .layout marker: RelStorage never opened this directory
+            empty(root);
+            copy(ours.root(), root);
+            Files.delete(root.resolve(".layout"));
+
+            pack(Duration.ZERO);
+
+            assertThat(blobGuard.onHold()).isTrue();
+            assertThat(blobGuard.last().reason()).contains(".layout");
+            assertThat(exists(dead)).isTrue();
+            assertThat(ours.withRoot(root).blobFile(dead, deadTid)).exists();
+
+            Files.writeString(root.resolve(".layout"), "bushy");
+            pack(Duration.ZERO);
+
+            assertThat(blobGuard.onHold()).isFalse();
+            assertThat(exists(dead)).isFalse();
+            assertThat(ours.withRoot(root).oidDirectory(dead)).doesNotExist();
+        } finally {
+            retireBlobs(live);
+        }
+    }
+
+    @Test
+    void aDeletedObjectWithoutItsOwnRevisionFileLeavesItsDirectory() throws Exception {
+        graph();
+        Path root = blobRoot(db());
+        empty(root);
+        BlobDirectory files = BlobDirectory.create(root, BlobLayout.LAWN);
+        RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), files);
+        List<Long> live = new ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                long zoid = blobs.newOid();
+                blobs.commitBlob(zoid, ZodbRecords.blob(), bytes("live " + i));
+                live.add(zoid);
+            }
+            long dead = blobs.newOid();
+            long older = blobs.commitBlob(dead, ZodbRecords.blob(), bytes("older"));
+            long current = blobs.commitBlob(dead, ZodbRecords.blob(), bytes("current"));
+            commitLinked(Map.of(), live.stream().mapToLong(Long::longValue).toArray());
+            // its current revision's file is gone; what is left is not provably this object's
+            Files.delete(files.blobFile(dead, current));
+
+            CollectionResult result = pack(Duration.ZERO);
+
+            assertThat(blobGuard.onHold())
+                    .as("ten of eleven sampled records have their file")
+                    .isFalse();
+            assertThat(exists(dead)).isFalse();
+            assertThat(result.blobFiles()).isZero();
+            assertThat(files.blobFile(dead, older)).hasContent("older");
+        } finally {
+            retireBlobs(live.stream().mapToLong(Long::longValue).toArray());
+        }
+    }
+
+    /**
+     * Ends a blob scenario with no blob record left in the database and an empty blob directory, so the
+     * next scenario's check samples only its own records: unlinks {@code linked} from the root and
+     * collects them, their files in a directory holding exactly what the database expects.
+     */
+    private void retireBlobs(long... linked) throws Exception {
+        ObjectGraph g = graph();
+        List<Long> root = new ArrayList<>(g.children.getOrDefault(0L, List.of()));
+        for (long zoid : linked) {
+            root.remove(zoid);
+        }
+        g.commit(Map.of(0L, root));
+        Path dir = blobRoot(db());
+        empty(dir);
+        BlobDirectory files = BlobDirectory.create(dir, BlobLayout.BUSHY);
+        for (long[] record : new JdbcTemplate(db().dataSource())
+                .query(
+                        "SELECT s.zoid, s.tid FROM object_state s JOIN packer.object o USING (zoid)"
+                                + " WHERE o.class_id = -1 AND NOT EXISTS (SELECT 1 FROM blob_chunk k WHERE k.zoid = s.zoid)",
+                        (rs, row) -> new long[] {rs.getLong(1), rs.getLong(2)})) {
+            Files.createDirectories(files.oidDirectory(record[0]));
+            Files.writeString(files.blobFile(record[0], record[1]), "");
+        }
+        pack(Duration.ZERO);
+        assertThat(blobGuard.onHold()).isFalse();
+        empty(dir);
+        BlobDirectory.create(dir, BlobLayout.BUSHY);
+    }
+
+    private static Map<String, String> contents(Path root) throws IOException {
+        Map<String, String> contents = new java.util.TreeMap<>();
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.toList()) {
+                contents.put(
+                        root.relativize(path).toString(),
+                        Files.isDirectory(path) ? "/" : Files.readString(path, StandardCharsets.ISO_8859_1));
+            }
+        }
+        return contents;
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
         }
     }
 

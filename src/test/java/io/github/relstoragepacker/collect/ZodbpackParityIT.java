@@ -3,15 +3,13 @@ package io.github.relstoragepacker.collect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relstoragepacker.testsupport.PackagedJar;
+import io.github.relstoragepacker.testsupport.RelStorageFixture;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -33,13 +31,13 @@ class ZodbpackParityIT {
     @Test
     void blobsInTheDatabase() throws Exception {
         try (TestDatabase db = TestDatabase.open("pubdb")) {
-            db.restore(fixture("pubdb/pubdb.pgdump"));
+            RelStorageFixture.restore(db, "pubdb", dir);
 
             assertThat(pack(db)).isZero();
 
             JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
             assertThat(jdbc.queryForList("SELECT zoid FROM object_state ORDER BY zoid", Long.class))
-                    .isEqualTo(zoids("pubdb/zoids_after_zodbpack.txt"));
+                    .isEqualTo(RelStorageFixture.zoids("pubdb/zoids_after_zodbpack.txt"));
             assertThat(jdbc.queryForObject("SELECT count(*) FROM pg_largeobject_metadata", Long.class))
                     .isEqualTo(91);
         }
@@ -48,19 +46,83 @@ class ZodbpackParityIT {
     @Test
     void blobsOnASharedFilesystem() throws Exception {
         try (TestDatabase db = TestDatabase.open("pubfs")) {
-            db.restore(fixture("pubfs/pubfs.pgdump"));
-            Path blobs = extractBlobs();
+            RelStorageFixture.restore(db, "pubfs", dir);
+            Path blobs = RelStorageFixture.extractBlobs("pubfs", dir);
 
             assertThat(pack(db, "--packer.collector.blob-directory=" + blobs)).isZero();
 
             assertThat(new JdbcTemplate(db.dataSource())
                             .queryForList("SELECT zoid FROM object_state ORDER BY zoid", Long.class))
-                    .isEqualTo(zoids("pubfs/zoids_after_zodbpack.txt"));
+                    .isEqualTo(RelStorageFixture.zoids("pubfs/zoids_after_zodbpack.txt"));
             // zodbpack keeps every revision of a live blob; our pack also removes the superseded ones
-            assertThat(blobFiles(blobs)).isEqualTo(newestPerDirectory(lines("pubfs/blobs_after_zodbpack.txt")));
+            assertThat(blobFiles(blobs))
+                    .isEqualTo(newestPerDirectory(RelStorageFixture.lines("pubfs/blobs_after_zodbpack.txt")));
             assertThat(blobs.resolve(".layout")).exists();
             assertThat(blobs.resolve("tmp")).isDirectory();
         }
+    }
+
+    @Test
+    void anotherDatabasesBlobDirectoryIsLeftByteForByteUnchanged() throws Exception {
+        try (TestDatabase other = TestDatabase.open("otherblobs");
+                TestDatabase db = TestDatabase.open("pubfswrongdir")) {
+            Path foreign = dir.resolve("other-blobs");
+            Process generate = new ProcessBuilder(PackagedJar.command(
+                            "generate",
+                            "--objects=3000",
+                            "--blobs=directory",
+                            "--blob-every=5",
+                            "--blob-dir=" + foreign,
+                            "--install-schema",
+                            "--url=" + other.jdbcUrl(),
+                            "--user=" + other.username(),
+                            "--password=" + other.password()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("generate.log").toFile())
+                    .start();
+            assertThat(generate.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(generate.exitValue())
+                    .as(Files.readString(dir.resolve("generate.log")))
+                    .isZero();
+            Map<String, String> before = digests(foreign);
+            assertThat(before.keySet()).anyMatch(file -> file.endsWith(".blob"));
+            RelStorageFixture.restore(db, "pubfs", dir);
+
+            assertThat(pack(db, "--packer.collector.blob-directory=" + foreign))
+                    .as("done, but blob removal on hold")
+                    .isEqualTo(4);
+
+            assertThat(digests(foreign))
+                    .as("not one byte of the other database's directory")
+                    .isEqualTo(before);
+            JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
+            assertThat(jdbc.queryForList("SELECT zoid FROM object_state", Long.class))
+                    .containsAll(RelStorageFixture.zoids("pubfs/zoids_after_zodbpack.txt"));
+            assertThat(jdbc.queryForObject(
+                            "SELECT count(*) FROM object_state s JOIN packer.object o USING (zoid)"
+                                    + " JOIN packer.class k ON k.id = o.class_id WHERE k.name = 'ZODB.blob.Blob'",
+                            Long.class))
+                    .as("the 96 live blob records and the 38 garbage ones, kept while blob removal is on hold")
+                    .isEqualTo(96 + 38);
+            assertThat(Files.readString(dir.resolve("pack.log"))).contains("Blob removal is on hold");
+        }
+    }
+
+    /** Every file and directory under {@code root}, with the SHA-256 of each file's bytes. */
+    private static Map<String, String> digests(Path root) throws Exception {
+        Map<String, String> digests = new TreeMap<>();
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.toList()) {
+                digests.put(
+                        root.relativize(path).toString(),
+                        Files.isDirectory(path)
+                                ? "/"
+                                : java.util.HexFormat.of()
+                                        .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                                .digest(Files.readAllBytes(path))));
+            }
+        }
+        return digests;
     }
 
     private int pack(TestDatabase db, String... extra) throws Exception {
@@ -75,19 +137,6 @@ class ZodbpackParityIT {
         String output = Files.readString(log);
         assertThat(output).as(output).contains("pack: deleted");
         return process.exitValue();
-    }
-
-    private Path extractBlobs() throws Exception {
-        Path tar = dir.resolve("blobs.tar.gz");
-        try (InputStream in = resource("pubfs/pubfs-blobs.tar.gz")) {
-            Files.copy(in, tar);
-        }
-        Process process = new ProcessBuilder("tar", "xzf", tar.toString(), "-C", dir.toString())
-                .redirectErrorStream(true)
-                .start();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).isZero();
-        return dir.resolve("blobs");
     }
 
     /** Of each directory's {@code <tid>.blob} files, the one with the highest tid. */
@@ -112,32 +161,5 @@ class ZodbpackParityIT {
                     .sorted()
                     .toList();
         }
-    }
-
-    private Path fixture(String name) throws IOException {
-        Path copy = dir.resolve(Path.of(name).getFileName());
-        try (InputStream in = resource(name)) {
-            Files.copy(in, copy);
-        }
-        return copy;
-    }
-
-    private static List<Long> zoids(String name) throws IOException {
-        return lines(name).stream().map(Long::parseLong).sorted().toList();
-    }
-
-    private static List<String> lines(String name) throws IOException {
-        try (InputStream in = resource(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.US_ASCII)
-                    .lines()
-                    .filter(l -> !l.isBlank())
-                    .sorted()
-                    .toList();
-        }
-    }
-
-    private static InputStream resource(String name) {
-        return Objects.requireNonNull(
-                ZodbpackParityIT.class.getResourceAsStream("/fixtures/relstorage/" + name), name + " is missing");
     }
 }

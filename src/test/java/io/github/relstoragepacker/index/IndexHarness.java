@@ -7,6 +7,7 @@ import io.github.relstoragepacker.testsupport.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +27,8 @@ final class IndexHarness implements AutoCloseable {
     final JdbcTemplate jdbc;
     private final ObjectStateReader reader = new ObjectStateReader("public");
     private final ClassRegistry classes;
+    /** The build's wall clock; a test may set it to any time. */
+    Clock clock = Clock.systemUTC();
 
     IndexHarness(String name, RelStorageSchema schema) throws SQLException {
         db = TestDatabase.open(name);
@@ -54,7 +57,8 @@ final class IndexHarness implements AutoCloseable {
                 new IndexProperties(
                         Duration.ofMillis(10), 50, threads, rangeSize, Duration.ofMinutes(1), Duration.ofSeconds(30)),
                 new BuildProgress(new SimpleMeterRegistry()),
-                leader);
+                leader,
+                clock);
     }
 
     IndexPoller poller(int batchSize) {

@@ -2,7 +2,9 @@ package io.github.relstoragepacker.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.relstoragepacker.relstorage.Tids;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -129,14 +131,18 @@ class IndexPollerTest {
             graph.commit(Map.of(0L, List.of(), gone, List.of(child), child, List.of()));
             h.buildAndPoll();
             h.writer.delete(gone);
+            // noticed a day after the last commit: the deletion left no tid, so its time is when it was noticed
+            long noticed = Tids.toTid(Tids.toInstant(h.state().watermark()).plus(Duration.ofDays(1)));
 
             try (var c = h.dataSource.getConnection()) {
-                assertThat(h.vanished().remove(c)).isEqualTo(1);
+                assertThat(h.vanished().remove(c, noticed)).isEqualTo(1);
             }
 
             assertThat(h.jdbc.queryForObject("SELECT count(*) FROM packer.object WHERE zoid = ?", Long.class, gone))
                     .isZero();
-            assertThat(h.unreferencedSince(child)).isEqualTo(h.state().watermark());
+            assertThat(h.unreferencedSince(child))
+                    .as("not the watermark, which is older than the deletion")
+                    .isEqualTo(noticed);
             assertThat(h.verify().differences()).isEmpty();
         }
     }

@@ -3,11 +3,17 @@ package io.github.relstoragepacker.index;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.relstoragepacker.relstorage.Tids;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +60,28 @@ class InitialBuildTest {
 
             assertThat(report.differences()).as("seed %d", seed).isEmpty();
             assertThat(report.objectsChecked()).isEqualTo(graph.children.size());
+        }
+    }
+
+    @Test
+    void garbageFoundByTheBuildCountsFromTheBuildNotFromTheNewestCommit() throws Exception {
+        try (IndexHarness h = new IndexHarness("buildsince")) {
+            ObjectGraph graph = new ObjectGraph(h.writer);
+            long orphan = graph.newOid();
+            graph.commit(Map.of(0L, List.of(), orphan, List.of()));
+            long newestCommit = h.jdbc.queryForObject("SELECT max(tid) FROM object_state", Long.class);
+            // a restored database: the build runs eleven days after its newest commit
+            Instant built = Tids.toInstant(newestCommit).plus(Duration.ofDays(11));
+            h.clock = Clock.fixed(built, ZoneOffset.UTC);
+            h.leader.tryAcquire();
+
+            h.build(8, 1).run();
+
+            assertThat(h.state().buildSnapshotTid()).isEqualTo(newestCommit);
+            assertThat(h.state().buildSinceTid()).isEqualTo(Tids.toTid(built));
+            assertThat(h.unreferencedSince(orphan))
+                    .as("unlinked at an unknown time: its grace counts from the build")
+                    .isEqualTo(Tids.toTid(built));
         }
     }
 

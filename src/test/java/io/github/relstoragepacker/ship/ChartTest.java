@@ -262,6 +262,7 @@ class ChartTest {
                         "RelStoragePackerIndexLagHigh",
                         "RelStoragePackerQuarantinedObjects",
                         "RelStoragePackerCollectorOnHold",
+                        "RelStoragePackerBlobRemovalOnHold",
                         "RelStoragePackerCollectorStalled",
                         "RelStoragePackerPackFailed",
                         "RelStoragePackerFenceWaitHigh",

@@ -34,6 +34,11 @@ public record BlobDirectory(Path root, BlobLayout layout) {
         return layout.oidDirectory(root, oid);
     }
 
+    /** The same layout under another root (a copy of this directory). */
+    public BlobDirectory withRoot(Path other) {
+        return new BlobDirectory(other, layout);
+    }
+
     /** The file of the blob revision committed by {@code tid}. */
     public Path blobFile(long oid, long tid) {
         return oidDirectory(oid).resolve(BlobLayout.blobFileName(tid));
