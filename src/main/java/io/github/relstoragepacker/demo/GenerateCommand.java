@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.demo;
 
 import io.github.relstoragepacker.demo.PloneSiteGenerator.BlobMode;
+import io.github.relstoragepacker.demo.PloneSiteGenerator.GarbageShape;
 import io.github.relstoragepacker.demo.PloneSiteGenerator.Options;
 import io.github.relstoragepacker.demo.PloneSiteGenerator.Result;
 import java.io.BufferedWriter;
@@ -34,10 +35,22 @@ final class GenerateCommand {
     private static final int USAGE = 2;
     private static final int DEFAULT_BLOB_EVERY = 20;
     private static final String USAGE_TEXT = "usage: java -jar relstorage-packer.jar generate --objects=N"
-            + " [--garbage=0.2] [--blobs=none|database|directory] [--blob-every=20] [--blob-dir=PATH]"
+            + " [--garbage=0.2] [--garbage-shape=mixed|flat|chains|folders] [--garbage-unit=100000]"
+            + " [--blobs=none|database|directory] [--blob-every=20] [--blob-dir=PATH]"
             + " [--seed=1] [--garbage-list=FILE] [--install-schema] --url=JDBC_URL [--user=U] [--password=P]";
     private static final Set<String> OPTIONS = Set.of(
-            "objects", "garbage", "blobs", "blob-every", "blob-dir", "seed", "garbage-list", "url", "user", "password");
+            "objects",
+            "garbage",
+            "garbage-shape",
+            "garbage-unit",
+            "blobs",
+            "blob-every",
+            "blob-dir",
+            "seed",
+            "garbage-list",
+            "url",
+            "user",
+            "password");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -131,13 +144,22 @@ final class GenerateCommand {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--garbage is not a number: " + values.get("garbage"), e);
         }
+        GarbageShape shape = switch (values.getOrDefault("garbage-shape", "mixed")) {
+            case "mixed" -> GarbageShape.MIXED;
+            case "flat" -> GarbageShape.FLAT;
+            case "chains" -> GarbageShape.CHAINS;
+            case "folders" -> GarbageShape.FOLDERS;
+            default -> throw new IllegalArgumentException("--garbage-shape must be mixed, flat, chains or folders");
+        };
         return new Options(
                 number(values, "objects", 0),
                 garbage,
                 blobEvery,
                 blobs,
                 blobDir == null ? null : Path.of(blobDir),
-                number(values, "seed", 1));
+                number(values, "seed", 1),
+                shape,
+                (int) number(values, "garbage-unit", 100_000));
     }
 
     private static long number(Map<String, String> values, String name, long otherwise) {

@@ -76,6 +76,18 @@ public final class PloneSiteGenerator {
         DIRECTORY
     }
 
+    /** Which shapes the garbage takes. */
+    public enum GarbageShape {
+        /** Deleted items, stale buckets, deleted folders, rings, deleted members: a site's mix. */
+        MIXED,
+        /** Deleted items only: each an orphan pointing back into the live site. */
+        FLAT,
+        /** Version histories below deleted documents: chains of {@code unit} entries, each the previous one's referrer. */
+        CHAINS,
+        /** Deleted folders of {@code unit} items each: cycles through {@code __parent__}, BTrees and all. */
+        FOLDERS
+    }
+
     /**
      * What to generate.
      *
@@ -85,6 +97,9 @@ public final class PloneSiteGenerator {
      * @param blobs where blob data goes; {@link BlobMode#NONE} exactly when {@code blobEvery} is 0
      * @param blobDirectory the blob directory, empty or missing, for {@link BlobMode#DIRECTORY} only
      * @param seed the same seed gives the same objects and references (tids follow the clock)
+     * @param shape the shapes of the garbage
+     * @param unit for {@link GarbageShape#CHAINS} and {@link GarbageShape#FOLDERS}, the objects or items of
+     *     one piece of garbage (at most what is left to write)
      */
     public record Options(
             long objects,
@@ -92,7 +107,20 @@ public final class PloneSiteGenerator {
             int blobEvery,
             BlobMode blobs,
             @Nullable Path blobDirectory,
-            long seed) {
+            long seed,
+            GarbageShape shape,
+            int unit) {
+
+        /** A site's mix of garbage. */
+        public Options(
+                long objects,
+                double garbageShare,
+                int blobEvery,
+                BlobMode blobs,
+                @Nullable Path blobDirectory,
+                long seed) {
+            this(objects, garbageShare, blobEvery, blobs, blobDirectory, seed, GarbageShape.MIXED, 0);
+        }
 
         public Options {
             Objects.requireNonNull(blobs, "blobs must not be null");
@@ -111,6 +139,10 @@ public final class PloneSiteGenerator {
             }
             if ((blobDirectory != null) != (blobs == BlobMode.DIRECTORY)) {
                 throw new IllegalArgumentException("blobDirectory must be given exactly for blobs DIRECTORY");
+            }
+            Objects.requireNonNull(shape, "shape must not be null");
+            if ((shape == GarbageShape.CHAINS || shape == GarbageShape.FOLDERS) && unit < 1) {
+                throw new IllegalArgumentException("unit must be positive for garbage of shape " + shape + ": " + unit);
             }
         }
 
@@ -182,7 +214,7 @@ public final class PloneSiteGenerator {
             BlobWriter blobs = new BlobWriter(options.blobs(), connection, options.blobDirectory(), random.nextLong());
             Transactions transactions = new Transactions(clock.instant(), HISTORY, options.objects(), random.split());
             RecordSink sink = new RecordSink(copy, blobs, transactions, garbage);
-            new SiteWriter(sink, random, options.objects(), options.garbageShare(), options.blobEvery()).write();
+            new SiteWriter(sink, random, options).write();
             return sink;
         }
     }

@@ -56,6 +56,8 @@ final class SiteWriter {
     private final SplittableRandom random;
     private final long objects;
     private final double garbageShare;
+    private final PloneSiteGenerator.GarbageShape shape;
+    private final int unit;
     private final int blobEvery;
     private final String[] documentTexts;
     private final String[] newsTexts;
@@ -66,12 +68,14 @@ final class SiteWriter {
     private long nextIntId;
     private long contentItems;
 
-    SiteWriter(RecordSink sink, SplittableRandom random, long objects, double garbageShare, int blobEvery) {
+    SiteWriter(RecordSink sink, SplittableRandom random, PloneSiteGenerator.Options options) {
         this.sink = sink;
         this.random = random;
-        this.objects = objects;
-        this.garbageShare = garbageShare;
-        this.blobEvery = blobEvery;
+        this.objects = options.objects();
+        this.garbageShare = options.garbageShare();
+        this.blobEvery = options.blobEvery();
+        this.shape = options.shape();
+        this.unit = options.unit();
         this.documentTexts = Words.paragraphs(64, 150, 1500, random);
         this.newsTexts = Words.paragraphs(32, 80, 600, random);
         this.intids = new TreeWriter(TreeWriter.Family.IO, sink, true, APP_OID);
@@ -429,9 +433,18 @@ final class SiteWriter {
      */
     private void garbageUnit(long room) throws SQLException, IOException {
         Folder folder = open.get(open.size() - 1);
+        switch (shape) {
+            case FLAT -> deletedItem(folder, true);
+            case CHAINS -> versionHistory((int) Math.min(unit, room - 1));
+            case FOLDERS -> deletedFolder(folder, room, unit);
+            case MIXED -> mixedGarbage(folder, room);
+        }
+    }
+
+    private void mixedGarbage(Folder folder, long room) throws SQLException, IOException {
         int dice = random.nextInt(100);
         if (dice < 2) {
-            deletedFolder(folder, room);
+            deletedFolder(folder, room, 1 + random.nextInt(120));
         } else if (dice < 3) {
             ring((int) Math.min(2 + random.nextInt(24), room));
         } else if (dice < 23 && folder.tree.filling() > 0) {
@@ -453,9 +466,11 @@ final class SiteWriter {
         }
     }
 
-    /** A folder deleted from {@code parent} with everything in it, as many objects as fit in {@code room}. */
-    private void deletedFolder(Folder parent, long room) throws SQLException, IOException {
-        int items = 1 + random.nextInt(120);
+    /**
+     * A folder deleted from {@code parent} with up to {@code items} items in it, as many as fit in {@code
+     * room}.
+     */
+    private void deletedFolder(Folder parent, long room, int items) throws SQLException, IOException {
         while (items > 0 && worstCase(items) > room) {
             items /= 2;
         }
@@ -471,6 +486,46 @@ final class SiteWriter {
     /** The most objects a deleted folder of {@code items} items can take: files, buckets and all. */
     private static long worstCase(int items) {
         return 3 + 3L * items + (items > 30 ? items / 15 + 2 : 0);
+    }
+
+    /**
+     * A deleted document with its version history: {@code entries} revisions, each referencing the one
+     * before, the newest referenced by the document. An acyclic chain nothing else references.
+     */
+    private void versionHistory(int entries) throws SQLException {
+        long first = sink.allocated();
+        for (int i = 0; i < entries; i++) {
+            long oid = sink.allocate(false);
+            ZodbPickler p = sink.begin(MAPPING);
+            p.beginDict(2);
+            p.string("version_id");
+            p.integer(i);
+            p.endItem();
+            p.string("previous");
+            if (i == 0) {
+                p.none();
+            } else {
+                p.reference(oid - 1, MAPPING);
+            }
+            p.endItem();
+            p.endDict();
+            sink.write(oid);
+        }
+        long document = sink.allocate(false);
+        ZodbPickler p = sink.begin(DOCUMENT);
+        p.beginDict(2);
+        p.string("id");
+        p.string("copy_of_" + Words.id(random.nextInt(100_000), 3));
+        p.endItem();
+        p.string("history");
+        if (entries == 0) {
+            p.none();
+        } else {
+            p.reference(first + entries - 1, MAPPING);
+        }
+        p.endItem();
+        p.endDict();
+        sink.write(document);
     }
 
     /** Documents related to each other in a closed ring, which nothing else references. */

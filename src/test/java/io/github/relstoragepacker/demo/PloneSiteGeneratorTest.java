@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.relstoragepacker.demo.PloneSiteGenerator.BlobMode;
+import io.github.relstoragepacker.demo.PloneSiteGenerator.GarbageShape;
 import io.github.relstoragepacker.demo.PloneSiteGenerator.Options;
 import io.github.relstoragepacker.demo.PloneSiteGenerator.Result;
 import io.github.relstoragepacker.pickle.ReferenceScanner;
@@ -124,6 +125,33 @@ class PloneSiteGeneratorTest {
     }
 
     @Test
+    void chainsAndFoldersAreGarbageOfTheLengthAsked() throws Exception {
+        for (GarbageShape shape : List.of(GarbageShape.CHAINS, GarbageShape.FOLDERS)) {
+            try (TestDatabase db = TestDatabase.open("gen_" + shape)) {
+                db.install(RelStorageSchema.HISTORY_FREE_ADVISORY_LOCK);
+                Set<Long> garbage = new TreeSet<>();
+                Result result;
+                try (Connection c = db.connect()) {
+                    result = GENERATOR.generate(
+                            c, new Options(20_000, 0.3, 0, BlobMode.NONE, null, 5, shape, 1000), garbage::add);
+                }
+                Graph graph = read(db);
+
+                assertGraph(result, graph, garbage, false);
+                if (shape == GarbageShape.CHAINS) {
+                    assertThat(graph.longestPathWithin(garbage))
+                            .as("a version history of 1000 entries below its document")
+                            .isEqualTo(1000);
+                } else {
+                    assertThat(garbage)
+                            .as("a deleted folder's items: on a cycle through their folder")
+                            .anyMatch(zoid -> graph.reachesItself(zoid, 30));
+                }
+            }
+        }
+    }
+
+    @Test
     void commandLineInstallsTheSchemaAndSummarises() throws Exception {
         try (TestDatabase db = TestDatabase.open("gen_cli")) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -188,6 +216,11 @@ class PloneSiteGeneratorTest {
 
     /** Everything the generator promises about the graph, checked against what the scanner reads. */
     private static void assertGraph(Result result, Graph graph, Set<Long> garbage) {
+        assertGraph(result, graph, garbage, true);
+    }
+
+    /** With {@code mixed}, the garbage also has a site's mix of shapes. */
+    private static void assertGraph(Result result, Graph graph, Set<Long> garbage, boolean mixed) {
         assertThat(graph.strong).hasSize((int) result.objects());
         assertThat(graph.strong.keySet()).allMatch(zoid -> zoid >= 0 && zoid < result.objects());
         assertThat(graph.tids.values()).allMatch(tid -> tid > 0 && tid <= Tids.toTid(NOW));
@@ -205,7 +238,7 @@ class PloneSiteGeneratorTest {
         assertThat(graph.sequence).isEqualTo(((result.objects() - 1) / 16) + 1);
         assertThat(graph.ofClass(PloneClasses.OOBUCKET)).isNotEmpty();
         assertThat(graph.ofClass(PloneClasses.IOBUCKET)).isNotEmpty();
-        if (result.garbage() > 0) {
+        if (result.garbage() > 0 && mixed) {
             assertThat(unreachable)
                     .as("garbage on a cycle")
                     .anyMatch(zoid -> graph.reachesItself(zoid, 30))
@@ -276,6 +309,46 @@ class PloneSiteGeneratorTest {
         }
 
         /** Whether a path of strong references of at most {@code depth} steps leads from zoid back to it. */
+        /** The length of the longest path of strong references, among {@code objects} only (acyclic there). */
+        int longestPathWithin(Set<Long> objects) {
+            Map<Long, Integer> longest = new HashMap<>();
+            int max = 0;
+            for (long start : objects) {
+                max = Math.max(max, longestFrom(start, objects, longest));
+            }
+            return max;
+        }
+
+        private int longestFrom(long zoid, Set<Long> objects, Map<Long, Integer> longest) {
+            ArrayDeque<Long> stack = new ArrayDeque<>(List.of(zoid));
+            while (!stack.isEmpty()) {
+                long top = stack.peek();
+                if (longest.containsKey(top)) {
+                    stack.pop();
+                    continue;
+                }
+                boolean ready = true;
+                int best = 0;
+                for (long next : strong.get(top)) {
+                    if (!objects.contains(next)) {
+                        continue;
+                    }
+                    Integer known = longest.get(next);
+                    if (known == null) {
+                        stack.push(next);
+                        ready = false;
+                    } else {
+                        best = Math.max(best, known + 1);
+                    }
+                }
+                if (ready) {
+                    longest.put(top, best);
+                    stack.pop();
+                }
+            }
+            return longest.get(zoid);
+        }
+
         boolean reachesItself(long zoid, int depth) {
             Set<Long> frontier = Set.of(zoid);
             Set<Long> seen = new HashSet<>();
