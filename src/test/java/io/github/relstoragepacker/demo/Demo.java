@@ -3,6 +3,7 @@ package io.github.relstoragepacker.demo;
 import io.github.relstoragepacker.demo.PloneSiteGenerator.BlobMode;
 import io.github.relstoragepacker.demo.PloneSiteGenerator.Options;
 import io.github.relstoragepacker.demo.PloneSiteGenerator.Result;
+import io.github.relstoragepacker.testsupport.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,12 +13,10 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,7 +139,7 @@ final class Demo implements ApplicationListener<SpringApplicationEvent>, AutoClo
         }
         if (directory != null) {
             try {
-                delete(directory);
+                EmbeddedPostgres.remove(directory);
                 log.info("Demo: PostgreSQL stopped, {} removed", directory);
             } catch (IOException e) {
                 log.warn("Demo shutdown: could not remove {}: {}", directory, e.getMessage());
@@ -229,13 +228,5 @@ final class Demo implements ApplicationListener<SpringApplicationEvent>, AutoClo
         Properties credentials = new Properties();
         credentials.setProperty("user", EmbeddedPostgres.USER);
         return credentials;
-    }
-
-    private static void delete(Path root) throws IOException {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

