@@ -37,7 +37,7 @@ class ControlController {
     @PostMapping("/pause")
     Map<String, Object> pause(Principal principal) {
         log.info("Pause requested by {}", principal.getName());
-        loop.pause();
+        loop.pause(principal.getName());
         return Map.of("paused", true);
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * {@code benchmark-collect [--tps=50] [--objects-per-tx=10] [--writers=4] [--seconds=20]
+ * {@code benchmark-collect [--tps=50] [--objects-per-tx=10] [--writers=4] [--seconds=20] [--busy-threads=0]
  * --spring.datasource.url=...}: runs {@link CollectBenchmark} in the service started as for {@code
  * pack}. Exit codes: 0 done, 1 failed, 2 usage error.
  */
@@ -16,8 +16,9 @@ public final class CollectBenchmarkCommand {
     public static final String NAME = "benchmark-collect";
     private static final String USAGE = "usage: java -jar relstorage-packer.jar benchmark-collect"
             + " --spring.datasource.url=JDBC_URL [--tps=50] [--objects-per-tx=10] [--writers=4] [--seconds=20]"
-            + " [--packer.collector.blob-directory=PATH]";
-    private static final List<String> OPTIONS = List.of("--tps", "--objects-per-tx", "--writers", "--seconds");
+            + " [--busy-threads=0] [--packer.collector.blob-directory=PATH]";
+    private static final List<String> OPTIONS =
+            List.of("--tps", "--objects-per-tx", "--writers", "--seconds", "--busy-threads");
 
     private CollectBenchmarkCommand() {}
 
@@ -29,6 +30,7 @@ public final class CollectBenchmarkCommand {
         int perTx = 10;
         int writers = 4;
         long seconds = 20;
+        int busy = 0;
         try {
             for (String arg : own) {
                 int eq = arg.indexOf('=');
@@ -40,6 +42,7 @@ public final class CollectBenchmarkCommand {
                     case "--tps" -> tps = (int) value;
                     case "--objects-per-tx" -> perTx = (int) value;
                     case "--writers" -> writers = (int) value;
+                    case "--busy-threads" -> busy = (int) value;
                     default -> seconds = value;
                 }
             }
@@ -48,7 +51,7 @@ public final class CollectBenchmarkCommand {
             return CommandLine.USAGE;
         }
         try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
-            new CollectBenchmark(out, tps, perTx, writers, seconds).run(context);
+            new CollectBenchmark(out, tps, perTx, writers, seconds, busy).run(context);
             return CommandLine.OK;
         } catch (Exception e) {
             err.println(NAME + " failed: " + e);

@@ -2,6 +2,7 @@ package io.github.relstoragepacker.collect;
 
 import io.github.relstoragepacker.demo.RelStorageCommitter;
 import io.github.relstoragepacker.demo.WriteLoad;
+import io.github.relstoragepacker.index.IndexMaintainer;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,6 +14,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -30,8 +32,13 @@ import org.springframework.context.ConfigurableApplicationContext;
  *   <li><b>Draining</b>: the same load while a pack with grace 0 deletes every garbage object; the
  *       latency counts the commits started after the mark, when the deletion batches take the commit
  *       lock; the deletion rate is objects over the time from the end of the mark to the end of the pack;
- *       and how long the batches held the commit lock (p50, p99, longest).
+ *       how long the batches held the commit lock (p50, p99, longest; and apart, the work before the
+ *       COMMIT, which {@code max-fence-hold} bounds, and the COMMIT itself); and the index's lag, sampled
+ *       every 100 ms while the deletion runs (the poller goes on beside it).
  * </ol>
+ *
+ * {@code --busy-threads=N} keeps N threads spinning on the CPU during both phases, as a loaded
+ * machine does: where a hold limit that is only a target breaks.
  *
  * With {@code --packer.collector.blob-directory=...} the deletion removes blob files too. Never run it
  * against a production database. The command line lives in {@code cli.CollectBenchmarkCommand}.
@@ -43,36 +50,69 @@ public final class CollectBenchmark {
     private final int perTx;
     private final int writers;
     private final long millis;
+    private final int busyThreads;
+    /** Where the busy threads' arithmetic goes, so that the compiler cannot drop it. */
+    private static volatile long sink;
 
     /**
      * A benchmark printing to {@code out}: {@code writers} threads commit {@code tps} transactions per
-     * second of {@code perTx} objects, for {@code seconds} per phase.
+     * second of {@code perTx} objects, for {@code seconds} per phase, beside {@code busyThreads} threads
+     * that keep a CPU busy each.
      */
-    public CollectBenchmark(PrintStream out, int tps, int perTx, int writers, long seconds) {
+    public CollectBenchmark(PrintStream out, int tps, int perTx, int writers, long seconds, int busyThreads) {
         this.out = out;
         this.tps = tps;
         this.perTx = perTx;
         this.writers = writers;
         this.millis = seconds * 1000;
+        this.busyThreads = busyThreads;
     }
 
     /** Runs both phases in {@code context}, a service started without continuous collection. */
     public void run(ConfigurableApplicationContext context) throws Exception {
-        run(
-                context.getBean(CollectionLoop.class),
-                context.getBean(DataSource.class),
-                context.getBean(CollectorProperties.class).maxFenceHold());
+        AtomicBoolean spinning = new AtomicBoolean(true);
+        List<Thread> busy = new ArrayList<>();
+        for (int i = 0; i < busyThreads; i++) {
+            Thread t = new Thread(() -> spin(spinning), "busy-" + i);
+            t.setDaemon(true);
+            t.start();
+            busy.add(t);
+        }
+        try {
+            run(
+                    context.getBean(CollectionLoop.class),
+                    context.getBean(IndexMaintainer.class),
+                    context.getBean(DataSource.class),
+                    context.getBean(CollectorProperties.class).maxFenceHold());
+        } finally {
+            spinning.set(false);
+            for (Thread t : busy) {
+                t.join();
+            }
+        }
     }
 
-    private void run(CollectionLoop loop, DataSource dataSource, Duration maxFenceHold) throws Exception {
+    /** Keeps one CPU busy until told to stop. */
+    private static void spin(AtomicBoolean spinning) {
+        long x = 1;
+        while (spinning.get()) {
+            for (int i = 0; i < 1_000_000; i++) {
+                x = x * 6364136223846793005L + 1442695040888963407L;
+            }
+        }
+        sink = x;
+    }
+
+    private void run(CollectionLoop loop, IndexMaintainer index, DataSource dataSource, Duration maxFenceHold)
+            throws Exception {
         CollectionResult marked = loop.pack(Duration.ZERO, true);
         if (marked.outcome() != CollectionResult.Outcome.DRY_RUN) {
             throw new IllegalStateException("the dry run did not complete: " + marked.message());
         }
         Map<Long, byte[]> sample = reachableSample(dataSource, 20_000);
         out.printf(
-                "garbage: %,d objects; writers: %d threads, %d tx/s of %d objects%n",
-                marked.objects(), writers, tps, perTx);
+                "garbage: %,d objects; writers: %d threads, %d tx/s of %d objects; %d busy CPU threads%n",
+                marked.objects(), writers, tps, perTx, busyThreads);
 
         Load idle = new Load(dataSource, sample, true);
         Thread.sleep(millis);
@@ -85,11 +125,28 @@ public final class CollectBenchmark {
             markEnd[0] = System.nanoTime();
             draining.measureFromNow();
         });
+        List<Double> lags = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean deleting = new AtomicBoolean(true);
+        Thread lagSampler = new Thread(() -> {
+            while (deleting.get()) {
+                if (markEnd[0] != 0) {
+                    lags.add(index.lagSeconds());
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        lagSampler.start();
         CollectionResult result;
         try {
             result = loop.pack(Duration.ZERO, false);
         } finally {
             loop.collector().afterMark(() -> {});
+            deleting.set(false);
+            lagSampler.join();
         }
         double deletionSeconds = (System.nanoTime() - markEnd[0]) / 1e9;
         List<Double> drainLatencies = draining.stop();
@@ -104,12 +161,25 @@ public final class CollectBenchmark {
                 result.objects() / deletionSeconds);
         FenceHolds holds = loop.collector().fenceHolds();
         out.printf(
-                "commit-lock holds: %,d batches, p50 %.1f ms, p99 %.1f ms, longest %.1f ms (max-fence-hold %d ms)%n",
+                "commit-lock holds: %,d batches, p50 %.1f ms, p99 %.1f ms, longest %.1f ms (max-fence-hold %d ms);"
+                        + " before the COMMIT p99 %.1f ms, longest %.1f ms; the COMMIT p99 %.1f ms, longest %.1f ms%n",
                 holds.count(),
                 holds.quantileMillis(0.5),
                 holds.quantileMillis(0.99),
                 holds.quantileMillis(1),
-                maxFenceHold.toMillis());
+                maxFenceHold.toMillis(),
+                holds.beforeCommitQuantileMillis(0.99),
+                holds.beforeCommitQuantileMillis(1),
+                holds.commitQuantileMillis(0.99),
+                holds.commitQuantileMillis(1));
+        List<Double> sortedLags = new ArrayList<>(lags);
+        Collections.sort(sortedLags);
+        out.printf(
+                "index lag while deleting: %,d samples, p50 %.2f s, p99 %.2f s, max %.2f s%n",
+                sortedLags.size(),
+                WriteLoad.percentile(sortedLags, 0.5),
+                WriteLoad.percentile(sortedLags, 0.99),
+                sortedLags.isEmpty() ? 0 : sortedLags.get(sortedLags.size() - 1));
     }
 
     private void report(String phase, List<Double> latencies) {

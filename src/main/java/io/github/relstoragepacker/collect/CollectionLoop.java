@@ -13,25 +13,56 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * The daemon's one working thread: every poll interval it maintains the index (build, poll,
- * reconcile) and, when due, runs a drain or a cycle collection with the configured grace period;
- * after each cycle collection, a housekeeping walk of the shared blob directory.
- * Explicit packs run through {@link #pack}, excluded from the scheduled steps, so the index is never
- * written by two transactions of this process at once. An operator's pause stops the scheduled steps
- * only; an explicit pack still runs, catching the index up under its own fences.
+ * The collector's one thread. Everything that deletes runs on it, one thing at a time, and every
+ * promise to operators follows from that and from runs that stop at batch boundaries:
+ *
+ * <ol>
+ *   <li>Commands wait in a queue: explicit packs (API, command line) and index rebuilds. The thread
+ *       takes the next one as soon as it is free.
+ *   <li>Otherwise it runs the scheduled work: a cycle collection when {@code mark-interval} has passed
+ *       (then a blob housekeeping walk), else a drain when {@code drain-interval} has; unless continuous
+ *       collection is off or paused ({@link PauseSwitch}, kept in the database).
+ *   <li>A run looks at its stop signal at every batch boundary: a scheduled run stops when a command
+ *       waits (a pack preempts it within one batch), when paused, or on shutdown; a pack stops when
+ *       cancelled, or on shutdown. A batch is one transaction: nothing is left half done.
+ *   <li>On shutdown ({@link #stop()}) no batch starts any more; the statement under way is cancelled
+ *       (its transaction rolls back), and the thread ends within {@link #SHUTDOWN_WAIT}. Commands still
+ *       queued are abandoned as interrupted.
+ *   <li>A pack whose connection was lost is tried again with back-off: every batch it committed
+ *       stays.
+ * </ol>
+ *
+ * The poller runs on a thread of its own ({@code IndexPolling}) and shares only the index's write lock
+ * with this one.
  */
 @Component
-public class CollectionLoop {
+public class CollectionLoop implements SmartLifecycle {
+
+    /** How long a shutdown waits for the thread (Kubernetes gives 30 s, we promise 5). */
+    static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(4);
 
     private static final Logger log = LoggerFactory.getLogger(CollectionLoop.class);
+    private static final Duration IDLE_WAKE = Duration.ofSeconds(1);
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final int RETRIES = 8;
+    private static final Duration INDEX_READY_WAIT = Duration.ofMinutes(2);
 
     private final IndexMaintainer index;
     private final TargetDatabase target;
@@ -40,16 +71,31 @@ public class CollectionLoop {
     private final DataSource dataSource;
     private final CollectorMetrics metrics;
     private final BlobDirectoryGuard blobs;
+    private final PauseSwitch pause;
     private final Clock clock;
-    private Instant nextDrain;
-    private Instant nextMark;
-    private volatile boolean paused;
+    private final BlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
+    private final List<Runnable> onBecomingActive = new CopyOnWriteArrayList<>();
+    private volatile boolean stopping;
+    private volatile @Nullable Thread thread;
     private volatile @Nullable CollectionProgress current;
     private volatile @Nullable Finished lastRun;
     private volatile double lastSuccessSeconds = Double.NaN;
+    private Instant nextDrain;
+    private Instant nextMark;
+    private boolean wasActive;
+    private final AtomicLong pausedWhileDue = new AtomicLong();
 
     /** A run that ended, and when. */
     public record Finished(CollectionResult result, Instant at) {}
+
+    /**
+     * A command for the collector's thread.
+     *
+     * @param progress the run's progress (and stop signal), for a pack; null for other commands
+     * @param body what to do; runs on the collector's thread, and handles its own failures
+     * @param abandoned told why, when the command never ran (the instance stopped first)
+     */
+    record Task(@Nullable CollectionProgress progress, Runnable body, Consumer<String> abandoned) {}
 
     CollectionLoop(
             IndexMaintainer index,
@@ -58,21 +104,20 @@ public class CollectionLoop {
             CollectorProperties properties,
             CollectorMetrics metrics,
             BlobDirectoryGuard blobs,
+            PauseSwitch pause,
             MeterRegistry registry,
             Clock clock) {
         this.index = index;
-        this.blobs = blobs;
         this.target = target;
         this.properties = properties;
         this.clock = clock;
         this.dataSource = dataSource;
         this.metrics = metrics;
-        this.collector = new Collector(dataSource, index, properties, metrics, blobs, clock);
+        this.blobs = blobs;
+        this.pause = pause;
+        this.collector = new Collector(dataSource, index, properties, metrics, blobs, clock, System::nanoTime);
         this.nextDrain = clock.instant().plus(properties.drainInterval());
         this.nextMark = clock.instant().plus(properties.markInterval());
-        Gauge.builder("packer.collector.paused", this, l -> l.paused ? 1 : 0)
-                .description("1 while an operator has paused the poller and the continuous collector")
-                .register(registry);
         Gauge.builder("packer.collector.on.hold", this, l -> l.holdReason() == null ? 0 : 1)
                 .description("1 while collection is on hold: the last run refused to delete, the status says why")
                 .register(registry);
@@ -82,42 +127,212 @@ public class CollectionLoop {
                 .register(registry);
     }
 
-    @Scheduled(fixedDelayString = "${packer.index.poll-interval:200ms}")
-    synchronized void tick() {
-        if (paused || !index.maintain()) {
+    @Override
+    public void start() {
+        stopping = false;
+        Thread t = new Thread(this::work, "collector");
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    /** Ends the thread within {@link #SHUTDOWN_WAIT}: no batch starts after this is called. */
+    @Override
+    public void stop() {
+        stopping = true;
+        Thread t = thread;
+        if (t == null) {
             return;
         }
-        RelStorageDatabase db = target.current();
-        if (db != null) {
-            blobs.verifyIfDue(dataSource, db.database());
+        CollectionProgress run = current;
+        if (run != null) {
+            log.info("Shutting down: the collection run stops now; every batch it committed stays");
+            run.interruptWork();
         }
+        t.interrupt();
+        try {
+            t.join(SHUTDOWN_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            log.warn(
+                    "The collector's thread did not end within {}; its open batch rolls back with its connection",
+                    SHUTDOWN_WAIT);
+        }
+        thread = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return thread != null;
+    }
+
+    /** Queues {@code task} for the collector's thread; a scheduled run there stops at its next boundary. */
+    void submit(Task task) {
+        if (stopping) {
+            task.abandoned().accept("the instance is shutting down");
+            return;
+        }
+        tasks.add(task);
+    }
+
+    /** Runs {@code action} on the collector's thread whenever the index becomes ready under this instance. */
+    void onBecomingActive(Runnable action) {
+        onBecomingActive.add(action);
+    }
+
+    private void work() {
+        while (!stopping) {
+            try {
+                Task task = tasks.poll(waitMillis(), TimeUnit.MILLISECONDS);
+                if (stopping) {
+                    if (task != null) {
+                        task.abandoned().accept("the instance is shutting down");
+                    }
+                    break;
+                }
+                noticeLeadership();
+                if (task != null) {
+                    run(task);
+                } else {
+                    scheduled();
+                }
+            } catch (InterruptedException e) {
+                // a shutdown: the loop ends
+            } catch (RuntimeException e) {
+                log.error("The collector's thread caught an unexpected failure; it goes on: {}", e.getMessage(), e);
+            }
+        }
+        for (Task task = tasks.poll(); task != null; task = tasks.poll()) {
+            task.abandoned().accept("the instance is shutting down");
+        }
+    }
+
+    private long waitMillis() {
+        Instant now = clock.instant();
+        Instant due = nextDrain.isBefore(nextMark) ? nextDrain : nextMark;
+        long untilDue = Math.max(1, Duration.between(now, due).toMillis());
+        return Math.min(IDLE_WAKE.toMillis(), untilDue);
+    }
+
+    /** The actions run once the index is ready under this instance's leadership (its schema exists then). */
+    private void noticeLeadership() {
+        boolean active = index.ready();
+        if (active && !wasActive) {
+            for (Runnable action : onBecomingActive) {
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    log.warn("On becoming the active instance: {}", e.getMessage());
+                }
+            }
+        }
+        wasActive = active;
+    }
+
+    private void run(Task task) {
+        CollectionProgress progress = task.progress();
+        if (progress != null && progress.cancelRequested()) {
+            task.abandoned().accept(CollectionProgress.CANCELLED + " before it started");
+            return;
+        }
+        task.body().run();
+    }
+
+    private void scheduled() {
+        RelStorageDatabase db = target.current();
+        if (db == null || !index.ready()) {
+            return;
+        }
+        blobs.verifyIfDue(dataSource, db.database());
         if (!properties.enabled()) {
             return;
         }
         Instant now = clock.instant();
+        if (pause.paused() != null) {
+            if (!now.isBefore(nextDrain) || !now.isBefore(nextMark)) {
+                pausedWhileDue.incrementAndGet();
+            }
+            return;
+        }
+        // a run stopped at a boundary (a command waiting, a pause) is due again as soon as it may run
         if (!now.isBefore(nextMark)) {
-            runLogged(CollectionKind.CYCLES);
-            housekeepLogged();
-            nextMark = clock.instant().plus(properties.markInterval());
-            nextDrain = clock.instant().plus(properties.drainInterval());
+            if (runScheduled(CollectionKind.CYCLES, db)) {
+                housekeepLogged();
+                nextMark = clock.instant().plus(properties.markInterval());
+                nextDrain = clock.instant().plus(properties.drainInterval());
+            }
         } else if (!now.isBefore(nextDrain)) {
-            runLogged(CollectionKind.DRAIN);
-            nextDrain = clock.instant().plus(properties.drainInterval());
+            if (runScheduled(CollectionKind.DRAIN, db)) {
+                nextDrain = clock.instant().plus(properties.drainInterval());
+            }
+        }
+    }
+
+    /** Runs one scheduled collection; false when it stopped at a boundary before its end. */
+    private boolean runScheduled(CollectionKind kind, RelStorageDatabase db) {
+        CollectionProgress progress = new CollectionProgress(kind, clock);
+        progress.stopWhen(() -> stopping
+                ? "the instance is shutting down"
+                : !tasks.isEmpty() ? "a command is waiting" : pause.paused() != null ? "paused by an operator" : null);
+        current = progress;
+        try {
+            CollectionResult result = collector.run(kind, properties.grace(), false, false, db, progress);
+            if (result.outcome() == CollectionResult.Outcome.STOPPED) {
+                log.debug("{} collection stopped at a batch boundary after {} objects", kind, result.objects());
+                return false;
+            }
+            finished(result);
+            if (result.objects() > 0 || result.outcome() != CollectionResult.Outcome.COMPLETED) {
+                log.info(
+                        "{} collection: {} objects ({} bytes) deleted, {}{}",
+                        kind,
+                        result.objects(),
+                        result.bytes(),
+                        result.outcome(),
+                        result.message().isEmpty() ? "" : ": " + result.message());
+            }
+            return true;
+        } catch (Exception e) {
+            if (stopping) {
+                log.info("{} collection stopped by the shutdown; every batch it committed stays", kind);
+            } else if (TransientFailure.is(e)) {
+                log.warn(
+                        "{} collection lost its database connection ({}); it runs again when due",
+                        kind,
+                        TransientFailure.describe(e));
+            } else {
+                log.error("{} collection failed; nothing of the failed batch was deleted: {}", kind, e.getMessage(), e);
+            }
+            return true;
+        } finally {
+            current = null;
         }
     }
 
     /**
-     * One pack now: catch the index up, then collect everything unreachable for longer than the
+     * One pack, on the collector's thread after whatever runs there reaches its next batch boundary;
+     * waits for it. Catches the index up, then collects everything unreachable for longer than the
      * request's grace, cycles and what hangs below them included unless the request says otherwise.
      * {@code progress} shows how far it got, and cancels it at the next batch boundary.
      */
-    public synchronized CollectionResult pack(PackRequest request, CollectionProgress progress) throws Exception {
-        CollectionResult result = packNow(request, progress);
-        // a refused request (a standby, an index not ready) says nothing about the collector's health
-        if (result.outcome() != CollectionResult.Outcome.REFUSED) {
-            finished(result);
+    public CollectionResult pack(PackRequest request, CollectionProgress progress) throws Exception {
+        if (Thread.currentThread() == thread) {
+            return runPack(request, progress);
         }
-        return result;
+        CompletableFuture<CollectionResult> result = new CompletableFuture<>();
+        submit(new Task(
+                progress,
+                () -> {
+                    try {
+                        result.complete(runPack(request, progress));
+                    } catch (Exception e) {
+                        result.completeExceptionally(e);
+                    }
+                },
+                why -> result.complete(CollectionResult.builder(request.kind()).stopped(why))));
+        return await(result);
     }
 
     /** One pack of everything unreachable for longer than {@code grace}, cycles included. */
@@ -131,42 +346,80 @@ public class CollectionLoop {
         return new CollectionProgress(request.kind(), clock);
     }
 
-    private CollectionResult packNow(PackRequest request, CollectionProgress progress) throws Exception {
-        RelStorageDatabase db = target.current();
-        if (db == null || !index.maintain()) {
-            String why;
-            if (db == null) {
-                why = "the database cannot be reached: " + target.failure();
-            } else if (!db.readProblems().isEmpty()) {
-                why = String.join(" ", db.readProblems());
-            } else if (!index.active()) {
-                return CollectionResult.instanceBusy(CollectionKind.CYCLES);
-            } else {
-                why = "the index could not be brought up to date; the log names the cause";
-            }
-            return CollectionResult.refused(request.kind(), why);
-        }
+    /**
+     * A pack on the collector's thread: waits for the poller to have the index ready, runs, and tries
+     * again with back-off when the connection was lost; a refused request (a standby, an index not
+     * ready) says nothing about the collector's health and is not counted as its last run.
+     */
+    CollectionResult runPack(PackRequest request, CollectionProgress progress) throws Exception {
+        progress.stopWhen(() -> stopping ? "the instance is shutting down" : null);
         current = progress;
         CollectionResult result;
         try {
-            result = collector.run(
-                    request.kind(),
-                    request.grace(),
-                    request.objectTidForUnknownHistory(),
-                    request.dryRun(),
-                    db,
-                    progress);
+            Duration backoff = FIRST_RETRY;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    result = packNow(request, progress);
+                    break;
+                } catch (Exception e) {
+                    if (!TransientFailure.is(e) || progress.stopReason() != null || attempt > RETRIES) {
+                        throw e;
+                    }
+                    log.warn(
+                            "The pack lost its database connection ({}); trying again in {} s, every batch it committed stays",
+                            TransientFailure.describe(e),
+                            backoff.toSeconds());
+                    Thread.sleep(backoff.toMillis());
+                    backoff = backoff.multipliedBy(2);
+                }
+            }
         } finally {
             progress.step(CollectionProgress.Step.FINISHED);
             current = null;
         }
+        if (result.outcome() != CollectionResult.Outcome.REFUSED) {
+            finished(result);
+        }
+        return result;
+    }
+
+    private CollectionResult packNow(PackRequest request, CollectionProgress progress) throws Exception {
+        long deadline = System.nanoTime() + INDEX_READY_WAIT.toNanos();
+        // a step of our own catches up with every commit before this moment (waiting for the poller's
+        // step, or its build, under the index's write lock)
+        while (!index.maintain()) {
+            RelStorageDatabase db = target.current();
+            if (db == null) {
+                return CollectionResult.refused(request.kind(), "the database cannot be reached: " + target.failure());
+            }
+            if (!db.readProblems().isEmpty()) {
+                return CollectionResult.refused(request.kind(), String.join(" ", db.readProblems()));
+            }
+            if (index.phase() == IndexMaintainer.Phase.STANDBY) {
+                return CollectionResult.instanceBusy(request.kind());
+            }
+            String stop = progress.stopReason();
+            if (stop != null) {
+                return CollectionResult.builder(request.kind()).stopped(stop);
+            }
+            if (System.nanoTime() > deadline) {
+                return CollectionResult.refused(
+                        request.kind(),
+                        "the index could not be brought up to date"
+                                + (index.lastFailure() == null ? "" : ": " + index.lastFailure()));
+            }
+            Thread.sleep(200);
+        }
+        RelStorageDatabase db = target.current();
+        CollectionResult result = collector.run(
+                request.kind(), request.grace(), request.objectTidForUnknownHistory(), request.dryRun(), db, progress);
         boolean done = result.outcome() == CollectionResult.Outcome.COMPLETED
                 || result.outcome() == CollectionResult.Outcome.DRY_RUN;
         if (done && request.kind() == CollectionKind.CYCLES) {
             try {
-                BlobHousekeeping blobs = housekeepBlobs(request.grace(), request.dryRun());
-                if (blobs != null) {
-                    result = result.withNote("Blob directory: " + blobs.summary());
+                BlobHousekeeping housekeeping = housekeepBlobs(request.grace(), request.dryRun());
+                if (housekeeping != null) {
+                    result = result.withNote("Blob directory: " + housekeeping.summary());
                 }
             } catch (IOException | SQLException e) {
                 log.error("Blob housekeeping after the pack failed; the pack itself stands: {}", e.getMessage(), e);
@@ -175,19 +428,19 @@ public class CollectionLoop {
         return result;
     }
 
-    /** Stops the scheduled index maintenance and collection until {@link #resume}; a running batch ends first. */
-    public void pause() {
-        paused = true;
-        log.warn("Paused by an operator: no polling and no continuous collection until resumed");
+    /** Pauses the continuous collection on behalf of {@code by}: the run under way stops at its next batch. */
+    public void pause(String by) {
+        pause.pause(by);
+        log.warn("Paused by {}: no continuous collection until resumed (explicit packs still run)", by);
     }
 
     public void resume() {
-        paused = false;
+        pause.resume();
         log.info("Resumed by an operator");
     }
 
     public boolean paused() {
-        return paused;
+        return pause.paused() != null;
     }
 
     /** The run under way (scheduled or explicit), or null when idle. */
@@ -212,18 +465,44 @@ public class CollectionLoop {
         };
     }
 
-    /** One index step now, between two runs: true when this instance leads and the index is up to date. */
-    public synchronized boolean refreshIndex() {
+    /** One index step now: true when this instance leads and the index is up to date. */
+    public boolean refreshIndex() {
         return index.maintain();
     }
 
-    /** Throws the index away and lets the next step rebuild it, between two runs. */
-    public synchronized void rebuildIndex() throws Exception {
-        if (!index.maintain()) {
-            throw new IllegalStateException("this instance cannot write the index now (phase " + index.phase()
-                    + (index.lastFailure() == null ? "" : ", " + index.lastFailure()) + ")");
+    /** Throws the index away and lets the poller rebuild it, between two runs of the collector's thread. */
+    public void rebuildIndex() throws Exception {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable discard = () -> {
+            try {
+                if (!index.maintain()) {
+                    throw new IllegalStateException("this instance cannot write the index now (phase "
+                            + index.phase().label()
+                            + (index.lastFailure() == null ? "" : ", " + index.lastFailure()) + ")");
+                }
+                index.discard();
+                done.complete(null);
+            } catch (Exception e) {
+                done.completeExceptionally(e);
+            }
+        };
+        if (Thread.currentThread() == thread) {
+            discard.run();
+        } else {
+            submit(new Task(null, discard, why -> done.completeExceptionally(new IllegalStateException(why))));
         }
-        index.discard();
+        await(done);
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     private void finished(CollectionResult result) {
@@ -271,6 +550,11 @@ public class CollectionLoop {
         return collector;
     }
 
+    /** How often a scheduled run was due but not started because collection was paused (for tests). */
+    long pausedWhileDue() {
+        return pausedWhileDue.get();
+    }
+
     private void housekeepLogged() {
         try {
             housekeepBlobs(properties.grace(), false);
@@ -279,31 +563,6 @@ public class CollectionLoop {
                     "Blob housekeeping failed; it is tried again after the next cycle collection: {}",
                     e.getMessage(),
                     e);
-        }
-    }
-
-    private void runLogged(CollectionKind kind) {
-        try {
-            CollectionProgress progress = new CollectionProgress(kind, clock);
-            current = progress;
-            CollectionResult result;
-            try {
-                result = collector.run(kind, properties.grace(), false, false, target.current(), progress);
-            } finally {
-                current = null;
-            }
-            finished(result);
-            if (result.objects() > 0 || result.outcome() != CollectionResult.Outcome.COMPLETED) {
-                log.info(
-                        "{} collection: {} objects ({} bytes) deleted, {}{}",
-                        kind,
-                        result.objects(),
-                        result.bytes(),
-                        result.outcome(),
-                        result.message().isEmpty() ? "" : ": " + result.message());
-            }
-        } catch (Exception e) {
-            log.error("{} collection failed; nothing of the failed batch was deleted: {}", kind, e.getMessage(), e);
         }
     }
 }

@@ -1,17 +1,25 @@
 package io.github.relstoragepacker.collect;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.postgresql.PGConnection;
 
 /**
  * Live progress of one collection run, written by the collector at batch boundaries and read by any
- * thread (status, pack jobs). A cancellation request is only looked at between batches: a batch is one
- * transaction, so cancelling never leaves one half done.
+ * thread (status, pack jobs), and the run's stop signal: an operator's cancel, or whatever the
+ * collector's thread asks it to stop for (shutting down, paused, a pack waiting). The signal is only
+ * looked at between batches: a batch is one transaction, so stopping never leaves one half done.
  */
 public final class CollectionProgress {
+
+    /** The stop reason of an operator's cancel. */
+    static final String CANCELLED = "cancelled by an operator";
 
     /** Where a run is. */
     public enum Step {
@@ -28,6 +36,8 @@ public final class CollectionProgress {
     private volatile long candidates = -1;
     private volatile @Nullable Instant deletingSince;
     private volatile boolean cancelRequested;
+    private volatile Supplier<@Nullable String> otherStop = () -> null;
+    private volatile @Nullable Connection working;
     private final AtomicLong examined = new AtomicLong();
     private final AtomicLong deleted = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
@@ -47,6 +57,38 @@ public final class CollectionProgress {
 
     public boolean cancelRequested() {
         return cancelRequested;
+    }
+
+    /** Also stop when {@code reason} says why (non-null), looked at every batch boundary. */
+    void stopWhen(Supplier<@Nullable String> reason) {
+        otherStop = reason;
+    }
+
+    /** Why the run should stop at its next boundary, or null to go on. */
+    @Nullable
+    String stopReason() {
+        return cancelRequested ? CANCELLED : otherStop.get();
+    }
+
+    /** The connection the run works on now (null when none), so that a shutdown can cancel its statement. */
+    void working(@Nullable Connection connection) {
+        working = connection;
+    }
+
+    /**
+     * Cancels the statement the run is executing, if any: it fails, its transaction rolls back, and the
+     * run ends at that boundary. For a shutdown, which must not wait for a long statement.
+     */
+    void interruptWork() {
+        Connection c = working;
+        if (c == null) {
+            return;
+        }
+        try {
+            c.unwrap(PGConnection.class).cancelQuery();
+        } catch (SQLException e) {
+            // the connection is gone already: nothing to interrupt
+        }
     }
 
     void step(Step value) {

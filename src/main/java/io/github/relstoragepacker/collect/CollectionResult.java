@@ -34,6 +34,8 @@ public record CollectionResult(
         ON_HOLD,
         FENCE_BUSY,
         CANCELLED,
+        /** Ended at a batch boundary for another reason than an operator's cancel (the message says which). */
+        STOPPED,
         REFUSED
     }
 
@@ -115,6 +117,17 @@ public record CollectionResult(
         Builder outcome(Outcome value) {
             outcome = value;
             return this;
+        }
+
+        /** The run as it stands, ended at a batch boundary for {@code reason}. */
+        CollectionResult stopped(String reason) {
+            outcome = CollectionProgress.CANCELLED.equals(reason) ? Outcome.CANCELLED : Outcome.STOPPED;
+            CollectionResult built = build();
+            return outcome == Outcome.STOPPED ? built.withNote("Stopped at a batch boundary: " + reason + ".") : built;
+        }
+
+        long objects() {
+            return objects;
         }
 
         CollectionResult build() {

@@ -4,6 +4,7 @@ import io.github.relstoragepacker.index.IndexBehindException;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.index.IndexSchema;
 import io.github.relstoragepacker.relstorage.DedicatedSessions;
+import io.github.relstoragepacker.relstorage.HoldDeadline;
 import io.github.relstoragepacker.relstorage.LockGeneration;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.Tids;
@@ -16,62 +17,45 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
+import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes garbage from {@code object_state} in short batches while Plone commits.
- *
- * <p>Two kinds of run share one deletion step:
- *
- * <ul>
- *   <li><b>Drain</b>: objects without any strong referrer ({@code packer.unreferenced}), unreachable for
- *       longer than the grace period. Deleting one can leave its targets without referrer; they inherit
- *       its time and follow in the next batches.
- *   <li><b>Cycles</b>: a mark from the root fills {@code packer.unreachable}, which the poller keeps
- *       closed under incoming references. The candidates are its members unreachable for longer than the
- *       grace period, minus everything a younger member reaches (a re-link of the younger member within
- *       its grace would need them). The candidate set is closed under incoming references, so any batch
- *       of it is unreachable.
- * </ul>
- *
- * <p>One deletion batch:
+ * One collection run: deletes garbage from {@code object_state} in short batches while Plone commits.
  *
  * <ol>
- *   <li>before the fence, choose candidates as the index says now (old enough, in zoid order, at most
- *       {@code maxLargeObjectsPerTransaction} blob chunks), with the tid and the "unreachable since"
- *       they have there; nothing of this is trusted later;
- *   <li>in one READ COMMITTED transaction (the <b>fence</b>): take RelStorage's commit lock with its
- *       non-blocking form ({@link CommitFence}), so that no Plone commit can land until this
- *       transaction ends; catch the index up with every commit, and check that this instance still
- *       leads and that no object is quarantined;
- *   <li>under the fence, keep every candidate the caught-up index no longer shows as it was chosen
- *       (referenced again or rescued, rewritten, or unreachable since a later time), and every object a
- *       voting Plone transaction holds (its advisory object lock in 3.5+, seen in {@code pg_locks}; its
- *       row lock before, skipped with {@code SKIP LOCKED}): never wait for a lock while holding the
- *       fence;
- *   <li>delete with {@code (zoid, tid)} as verified; any difference rolls the batch back; record the
- *       deleted objects in the journal {@code packer.deleted} (and their blob directories in the
- *       outbox) and commit, which releases the commit lock;
- *   <li>after the commit, remove the journal's objects from the index ({@link
- *       IndexMaintainer#forgetDeleted}); their targets left without referrer become candidates. A crash
- *       before that leaves the journal for the next run or step: the index is only conservative
- *       meanwhile (the deleted objects still count as referrers).
+ *   <li>Refuse a database that may not be collected; check the blob directory ({@link
+ *       BlobDirectoryGuard}); finish what a process that died left (the journal's objects go to the blob
+ *       outbox and leave the index, the outbox is emptied); hold everything while an object is
+ *       quarantined.
+ *   <li>A cycle run (and a dry run) marks from the root ({@link ReachabilityMark}), which fills {@code
+ *       packer.unreachable}; the poller keeps that set closed under incoming references ever after.
+ *   <li>Cycle candidates: members of {@code packer.unreachable} unreachable for longer than the grace,
+ *       minus everything a younger member reaches (a re-link of the younger member within its grace
+ *       would need them). A drain takes them too, so garbage a mark found while Plone wrote goes at the
+ *       next run, not a full mark later.
+ *   <li>Batches ({@link DeletionBatch}) of the cycle candidates, then cascades from the unreferenced
+ *       objects old enough, in passes over the zoids until a pass deletes nothing. Each batch holds
+ *       RelStorage's commit lock for at most {@code max-fence-hold}: every statement under it has a
+ *       deadline ({@link HoldDeadline}); a batch that would run past it is rolled back and the next one
+ *       is smaller ({@link BatchSizer}).
+ *   <li>After each batch's commit: the journal's objects go to the blob outbox (a flushed commit, so
+ *       that no file goes before its deletion is durable), leave the index, and their files go.
  * </ol>
  *
- * RelStorage's pack lock is held for the whole run, before the commit lock, as RelStorage orders them.
- * The batch size adapts so that the fence is held at most {@code maxFenceHold}, and less while Plone
- * commits queue behind it ({@link #adapt}).
+ * RelStorage's pack lock is held for the deletions, before the commit lock, as RelStorage orders them.
+ * The run looks at {@link CollectionProgress#stopReason()} at every batch boundary (and between the
+ * steps of a mark) and ends there when asked: a batch is one transaction, never left half done.
  */
 final class Collector {
 
     private static final Logger log = LoggerFactory.getLogger(Collector.class);
-    private static final int MAX_CATCH_UP = 20_000;
-    private static final int MIN_BATCH = 20;
-    private static final int MAX_BATCH = 20_000;
-    private static final String QUERY_CANCELED = "57014";
+    /** Overruns in a row at the smallest batch size before the run gives up. */
+    private static final int SMALLEST_OVERRUNS = 3;
 
     private final DataSource dataSource;
     private final DataSource dedicated;
@@ -80,8 +64,8 @@ final class Collector {
     private final CollectorMetrics metrics;
     private final BlobDirectoryGuard blobs;
     private final Clock clock;
-    private int batchSize = 500;
-    private long targetHold;
+    private final LongSupplier ticker;
+    private final BatchSizer sizer;
     private FenceHolds holds = new FenceHolds();
     private Runnable afterMark = () -> {};
     private Runnable beforeFence = () -> {};
@@ -92,15 +76,17 @@ final class Collector {
             CollectorProperties properties,
             CollectorMetrics metrics,
             BlobDirectoryGuard blobs,
-            Clock clock) {
+            Clock clock,
+            LongSupplier ticker) {
         this.dataSource = dataSource;
-        this.blobs = blobs;
         this.dedicated = DedicatedSessions.of(dataSource);
         this.index = index;
         this.properties = properties;
         this.metrics = metrics;
+        this.blobs = blobs;
         this.clock = clock;
-        this.targetHold = properties.maxFenceHold().toNanos() / 2;
+        this.ticker = ticker;
+        this.sizer = new BatchSizer(properties.maxFenceHold());
     }
 
     /** Runs one collection of {@code kind} with {@code grace}; the index must be ready and led by us. */
@@ -118,6 +104,7 @@ final class Collector {
             return CollectionResult.refused(kind, String.join(" ", db.collectProblems()));
         }
         try (Connection c = dataSource.getConnection()) {
+            progress.working(c);
             BlobDirectory directory = blobs.verify(c, db.database());
             BlobOutbox outbox = directory == null ? null : new BlobOutbox(directory, metrics);
             Eligibility cutoff = eligibility(c, cutoffTid, objectTidForUnknownHistory, blobs.onHold());
@@ -129,6 +116,8 @@ final class Collector {
             blobs.held(held);
             return result.withNote("Blob removal is on hold, %,d garbage objects owning blob files were kept: %s"
                     .formatted(held, blobs.last() == null ? "" : blobs.last().reason()));
+        } finally {
+            progress.working(null);
         }
     }
 
@@ -141,10 +130,11 @@ final class Collector {
             @Nullable BlobOutbox outbox,
             CollectionProgress progress)
             throws Exception {
+        afterCommit(c);
         if (outbox != null) {
             outbox.process(c);
         }
-        String hold = holdReason(c);
+        String hold = quarantineHold(c);
         if (hold != null) {
             metrics.hold("quarantine");
             log.warn("Collection on hold: {}", hold);
@@ -152,17 +142,19 @@ final class Collector {
         }
         if (kind == CollectionKind.CYCLES || dryRun) {
             progress.step(CollectionProgress.Step.MARKING);
-            ReachabilityMark.Result mark = new ReachabilityMark(index).run(c);
+            ReachabilityMark.Result mark = new ReachabilityMark(index).run(c, () -> progress.stopReason() != null);
+            if (mark == null) {
+                return CollectionResult.builder(kind).stopped(progress.stopReason());
+            }
             log.info(
                     "Mark: {} of {} objects reachable, {} unreachable",
                     mark.reachable(),
                     mark.objects(),
                     mark.unreachable());
             afterMark.run();
-            progress.candidates(prepareCandidates(c, cutoff));
-        } else {
-            progress.candidates(eligibleUnreferenced(c, cutoff));
         }
+        long cycleCandidates = prepareCandidates(c, cutoff);
+        progress.candidates(cycleCandidates + eligibleUnreferenced(c, cutoff));
         if (dryRun) {
             return dryRun(c, kind);
         }
@@ -171,7 +163,21 @@ final class Collector {
                 return CollectionResult.packLockBusy(kind, generation.packLockKey());
             }
             progress.step(CollectionProgress.Step.DELETING);
-            return deleteInBatches(c, kind, cutoff, new CommitFence(generation), generation, outbox, progress);
+            return deleteInBatches(c, kind, cutoff, generation, cycleCandidates > 0, outbox, progress, pack);
+        }
+    }
+
+    /** Why nothing may be deleted now: objects whose state cannot be read; null when none is. */
+    static @Nullable String quarantineHold(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT count(*), min(zoid) FROM packer.quarantine WHERE accepted_at IS NULL")) {
+            rs.next();
+            long count = rs.getLong(1);
+            return count == 0
+                    ? null
+                    : count + " object(s) cannot be read (first: zoid " + rs.getLong(2) + "); their references are"
+                            + " unknown. Fix the object or accept the risk for it; see packer.quarantine.";
         }
     }
 
@@ -188,19 +194,6 @@ final class Collector {
         }
     }
 
-    private static String holdReason(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(
-                        "SELECT count(*), min(zoid) FROM packer.quarantine WHERE accepted_at IS NULL")) {
-            rs.next();
-            long count = rs.getLong(1);
-            return count == 0
-                    ? null
-                    : count + " object(s) cannot be read (first: zoid " + rs.getLong(2) + "); their references are"
-                            + " unknown. Fix the object or accept the risk for it; see packer.quarantine.";
-        }
-    }
-
     private static Eligibility eligibility(
             Connection c, long cutoff, boolean objectTidForUnknownHistory, boolean blobHold) throws SQLException {
         try (Statement st = c.createStatement();
@@ -210,7 +203,7 @@ final class Collector {
         }
     }
 
-    /** Candidates of a cycle run: old enough, and not reached by a younger unreachable object. */
+    /** Cycle candidates: old enough, and not reached by a younger unreachable object. */
     private static long prepareCandidates(Connection c, Eligibility cutoff) throws SQLException {
         c.setAutoCommit(true);
         try (Statement st = c.createStatement()) {
@@ -235,11 +228,11 @@ final class Collector {
         }
     }
 
-    /** A drain's first estimate: what is old enough now; the cascade below it shows up as it goes. */
+    /** A first estimate of the cascades: their roots; what hangs below them shows up as they go. */
     private static long eligibleUnreferenced(Connection c, Eligibility cutoff) throws SQLException {
         try (PreparedStatement st = c.prepareStatement("SELECT count(*) FROM packer.unreferenced u"
                 + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false) + cutoff.notHeld("u", "o")
-                + " AND u.zoid <> 0")) {
+                + " AND u.zoid <> 0 AND NOT EXISTS (SELECT 1 FROM packer_candidate pc WHERE pc.zoid = u.zoid)")) {
             cutoff.bind(st, 1);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
@@ -265,267 +258,242 @@ final class Collector {
         return CollectionResult.dryRun(kind, objects, bytes, classes);
     }
 
+    /** How one attempt at a batch ended. */
+    private enum Ending {
+        DONE,
+        NOTHING_LEFT,
+        RETRY,
+        FENCE_BUSY,
+        STOPPED
+    }
+
+    /** One attempt at a batch: how it ended, the cursor for the next choice, objects deleted. */
+    private record Attempt(Ending ending, long cursor, long deleted) {
+        static Attempt of(Ending ending, long cursor) {
+            return new Attempt(ending, cursor, 0);
+        }
+    }
+
+    /** The state of one run's deletions: where it is in its phases, and its totals. */
+    private final class Deletions {
+        final Connection c;
+        final CollectionKind kind;
+        final Eligibility cutoff;
+        final LockGeneration generation;
+        final CommitFence fence;
+        final DeletionBatch batch;
+        final @Nullable BlobOutbox outbox;
+        final CollectionProgress progress;
+        final CollectionResult.Builder result;
+        long watermark = -1;
+        int smallestOverruns;
+
+        Deletions(
+                Connection c,
+                CollectionKind kind,
+                Eligibility cutoff,
+                LockGeneration generation,
+                @Nullable BlobOutbox outbox,
+                CollectionProgress progress) {
+            this.c = c;
+            this.kind = kind;
+            this.cutoff = cutoff;
+            this.generation = generation;
+            this.fence = new CommitFence(generation);
+            this.batch = new DeletionBatch(index, properties);
+            this.outbox = outbox;
+            this.progress = progress;
+            this.result = CollectionResult.builder(kind);
+        }
+    }
+
     private CollectionResult deleteInBatches(
             Connection c,
             CollectionKind kind,
             Eligibility cutoff,
-            CommitFence fence,
             LockGeneration generation,
+            boolean cycleCandidates,
             @Nullable BlobOutbox outbox,
-            CollectionProgress progress)
+            CollectionProgress progress,
+            PackLock pack)
             throws Exception {
-        CollectionResult.Builder result = CollectionResult.builder(kind);
         c.setAutoCommit(false);
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-        try (Statement st = c.createStatement()) {
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_batch (zoid bigint PRIMARY KEY, tid bigint NOT NULL,"
-                    + " since_tid bigint NOT NULL, state_size bigint NOT NULL, chunks bigint NOT NULL DEFAULT 0)");
-            c.commit();
-        }
-        // a batch whose process died between its commit and the index's
-        index.forgetDeleted(c);
-        long started = System.nanoTime();
-        long batches = 0;
-        long candidatesAfter = -1;
+        DeletionBatch.prepare(c);
+        c.commit();
+        Deletions run = new Deletions(c, kind, cutoff, generation, outbox, progress);
+        long started = ticker.getAsLong();
         holds = new FenceHolds();
-        while (true) {
-            if (progress.cancelRequested()) {
-                CollectionResult cancelled =
-                        result.outcome(CollectionResult.Outcome.CANCELLED).build();
-                log.info("{}: cancelled after {} objects", kind, cancelled.objects());
-                return cancelled;
+        for (boolean cascade : cycleCandidates ? new boolean[] {false, true} : new boolean[] {true}) {
+            long cursor = -1;
+            long deletedInPass = 0;
+            while (true) {
+                String stop = progress.stopReason();
+                if (stop != null) {
+                    return run.result.stopped(stop);
+                }
+                pack.requireHeld();
+                Attempt attempt = attempt(run, cascade, cursor);
+                switch (attempt.ending()) {
+                    case FENCE_BUSY -> {
+                        return run.result
+                                .outcome(CollectionResult.Outcome.FENCE_BUSY)
+                                .build();
+                    }
+                    case STOPPED -> {
+                        return run.result.stopped(String.valueOf(progress.stopReason()));
+                    }
+                    case NOTHING_LEFT -> {
+                        // objects a cascade pass left without referrer, at zoids it had passed, go in the next pass
+                        if (!cascade || deletedInPass == 0) {
+                            break;
+                        }
+                        cursor = -1;
+                        deletedInPass = 0;
+                        continue;
+                    }
+                    case DONE -> {
+                        cursor = attempt.cursor();
+                        deletedInPass += attempt.deleted();
+                        continue;
+                    }
+                    case RETRY -> {
+                        continue;
+                    }
+                }
+                break;
             }
-            Selection selection = select(c, kind, cutoff, candidatesAfter);
-            if (selection.count() == 0) {
-                return completed(result, kind, batches, started);
-            }
-            beforeFence.run();
-            long waitStart = System.nanoTime();
-            int busy = fence.acquire(c, properties.maxFenceWait());
-            metrics.fenceWait(System.nanoTime() - waitStart, busy);
-            if (busy < 0) {
-                c.rollback();
-                return result.outcome(CollectionResult.Outcome.FENCE_BUSY).build();
-            }
-            long held = System.nanoTime();
-            Batch batch;
-            try {
-                batch = deleteOneBatch(c, kind, generation, fence, selection.count(), held);
-                c.commit();
-            } catch (IndexBehindException e) {
-                c.rollback();
-                index.maintain();
-                continue;
-            } catch (FenceOverrun e) {
-                c.rollback();
-                metrics.overrun();
-                log.debug("{}: a batch of {} would have held the commit lock too long; halved", kind, batchSize);
-                batchSize = Math.max(MIN_BATCH, batchSize / 2);
-                // whatever the catch-up had to read is read again, outside the fence this time
-                index.maintain();
-                continue;
-            } catch (Exception e) {
-                c.rollback();
-                throw e;
-            }
-            long holdNanos = System.nanoTime() - held;
-            holds.record(holdNanos);
-            metrics.fenceHold(holdNanos, batch.queued());
-            index.forgetDeleted(c);
-            metrics.batch(System.nanoTime() - waitStart, batch.selected());
-            adapt(holdNanos, batch);
-            // a cycle run walks its candidates once; a drain stops when nothing more could go
-            if (kind == CollectionKind.DRAIN && batch.deleted() == 0) {
-                return completed(result, kind, batches, started);
-            }
-            candidatesAfter = selection.last();
-            batches++;
-            long files = outbox == null ? 0 : outbox.process(c);
-            result.add(batch.deleted(), batch.bytes(), batch.largeObjects(), files);
-            metrics.deleted(batch.deleted(), batch.bytes(), batch.largeObjects(), files);
-            progress.batch(batch.selected(), batch.deleted(), batch.bytes(), batch.largeObjects(), files);
         }
+        return completed(run.result, kind, started);
     }
 
-    private CollectionResult completed(
-            CollectionResult.Builder result, CollectionKind kind, long batches, long started) {
+    /** Chooses, fences, deletes and commits one batch; the index's write lock is held from choice to commit. */
+    private Attempt attempt(Deletions run, boolean cascade, long cursor) throws Exception {
+        Lock writes = index.writes();
+        DeletionBatch.Choice choice;
+        DeletionBatch.Deleted deleted;
+        long held;
+        long holdNanos;
+        long commitNanos;
+        long waitStart;
+        writes.lock();
+        try {
+            choice = cascade
+                    ? run.batch.chooseCascade(run.c, run.cutoff, cursor, sizer.size())
+                    : run.batch.chooseUnreachable(run.c, run.cutoff, cursor, sizer.size());
+            if (choice.count() == 0) {
+                return Attempt.of(Ending.NOTHING_LEFT, cursor);
+            }
+            beforeFence.run();
+            waitStart = ticker.getAsLong();
+            int busy = run.fence.acquire(
+                    run.c, properties.maxFenceWait(), writes, () -> run.progress.stopReason() != null);
+            metrics.fenceWait(ticker.getAsLong() - waitStart, Math.max(busy, 0));
+            if (busy < 0) {
+                run.c.rollback();
+                return Attempt.of(run.progress.stopReason() != null ? Ending.STOPPED : Ending.FENCE_BUSY, cursor);
+            }
+            held = ticker.getAsLong();
+            HoldDeadline deadline = HoldDeadline.after(properties.maxFenceHold(), ticker);
+            try {
+                deleted = run.batch.delete(run.c, choice, run.generation, deadline);
+                long committing = ticker.getAsLong();
+                run.c.commit();
+                holdNanos = ticker.getAsLong() - held;
+                commitNanos = ticker.getAsLong() - committing;
+            } catch (SQLException e) {
+                run.c.rollback();
+                if (!HoldDeadline.isExpiry(e)) {
+                    throw e;
+                }
+                overran(run);
+                return Attempt.of(Ending.RETRY, cursor);
+            } catch (IndexBehindException e) {
+                // the poller catches up outside the fence; the next attempt finds little to read
+                run.c.rollback();
+                return Attempt.of(Ending.RETRY, cursor);
+            } catch (DeletionBatch.VanishedException e) {
+                run.c.rollback();
+                log.warn("{}; removing such objects from the index and trying again", e.getMessage());
+                index.reconcile();
+                return Attempt.of(Ending.RETRY, cursor);
+            } catch (Exception e) {
+                run.c.rollback();
+                throw e;
+            }
+        } finally {
+            writes.unlock();
+        }
+        run.smallestOverruns = 0;
+        holds.record(holdNanos, commitNanos);
+        metrics.fenceHold(holdNanos, deleted.queued());
+        metrics.kept("changed", deleted.changed());
+        metrics.kept("locked", deleted.locked());
+        boolean ploneWrote = run.watermark >= 0 && deleted.watermark() != run.watermark;
+        run.watermark = deleted.watermark();
+        sizer.held(holdNanos - commitNanos, deleted.queued(), ploneWrote);
+        afterCommit(run.c);
+        long files = run.outbox == null ? 0 : run.outbox.process(run.c);
+        metrics.batch(ticker.getAsLong() - waitStart, deleted.selected());
+        metrics.deleted(deleted.deleted(), deleted.bytes(), deleted.largeObjects(), files);
+        run.result.add(deleted.deleted(), deleted.bytes(), deleted.largeObjects(), files);
+        run.progress.batch(deleted.selected(), deleted.deleted(), deleted.bytes(), deleted.largeObjects(), files);
+        return new Attempt(Ending.DONE, choice.cursor(), deleted.deleted());
+    }
+
+    private void overran(Deletions run) {
+        metrics.overrun();
+        if (sizer.smallest() && ++run.smallestOverruns >= SMALLEST_OVERRUNS) {
+            throw new IllegalStateException("even the smallest batch (" + BatchSizer.MIN_BATCH
+                    + " objects) could not be deleted within packer.collector.max-fence-hold ("
+                    + properties.maxFenceHold().toMillis() + " ms) " + SMALLEST_OVERRUNS
+                    + " times in a row: the database is too slow or too busy for this limit. Raise"
+                    + " packer.collector.max-fence-hold, or collect when Plone is quieter.");
+        }
+        log.debug(
+                "A batch of {} would have held the commit lock too long; rolled back, next one smaller", sizer.size());
+        sizer.overran();
+    }
+
+    /**
+     * After a deletion's commit (or a process's death after it): the journal's objects go to the blob
+     * outbox in a flushed commit, which also makes the deletion durable before any of their files goes,
+     * and then leave the index.
+     */
+    private void afterCommit(Connection c) throws SQLException {
+        if (properties.blobDirectory() != null) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(true);
+            try (Statement st = c.createStatement()) {
+                st.execute("INSERT INTO packer.blob_outbox (zoid, tid) SELECT zoid, tid FROM packer.deleted"
+                        + " ON CONFLICT DO NOTHING");
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        }
+        index.forgetDeleted(c);
+    }
+
+    private CollectionResult completed(CollectionResult.Builder result, CollectionKind kind, long started) {
         CollectionResult done =
                 result.outcome(CollectionResult.Outcome.COMPLETED).build();
-        double seconds = (System.nanoTime() - started) / 1e9;
+        double seconds = (ticker.getAsLong() - started) / 1e9;
+        if (done.objects() == 0 && holds.count() == 0) {
+            log.debug("{}: nothing to delete ({} s)", kind, "%.2f".formatted(seconds));
+            return done;
+        }
         log.info(
-                "{}: deleted {} objects in {} batches, {} s ({} objects/s), commit-lock hold p99 {} ms, longest {} ms",
+                "{}: deleted {} objects in {} batches, {} s ({} objects/s), commit-lock hold p50 {} ms, p99 {} ms,"
+                        + " longest {} ms",
                 kind,
                 done.objects(),
-                batches,
+                holds.count(),
                 "%.2f".formatted(seconds),
-                "%.0f".formatted(done.objects() / seconds),
+                "%.0f".formatted(done.objects() / Math.max(seconds, 1e-9)),
+                "%.1f".formatted(holds.quantileMillis(0.5)),
                 "%.1f".formatted(holds.quantileMillis(0.99)),
                 "%.1f".formatted(holds.quantileMillis(1)));
         return done;
-    }
-
-    /** The candidates of the next batch: {@code count} of them, the highest zoid {@code last}. */
-    private record Selection(int count, long last) {}
-
-    /**
-     * Chooses the next batch into {@code packer_batch}, before the fence: what the index says now, in
-     * zoid order, bounded in size and in large objects. Nothing here is trusted under the fence, which
-     * re-checks every candidate against the index caught up with every commit.
-     */
-    private Selection select(Connection c, CollectionKind kind, Eligibility cutoff, long candidatesAfter)
-            throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("TRUNCATE packer_batch");
-            // Temporary tables have no statistics, so estimates pass jit_above_cost and PostgreSQL would
-            // spend hundreds of milliseconds compiling statements that run in a few.
-            st.execute("SET LOCAL jit = off");
-        }
-        try (PreparedStatement st = c.prepareStatement(
-                kind == CollectionKind.DRAIN
-                        ? "INSERT INTO packer_batch (zoid, tid, since_tid, state_size)"
-                                + " SELECT u.zoid, o.tid, u.since_tid, o.state_size FROM packer.unreferenced u"
-                                + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false)
-                                + cutoff.notHeld("u", "o") + " AND u.zoid <> 0 ORDER BY u.zoid LIMIT ?"
-                        : "INSERT INTO packer_batch (zoid, tid, since_tid, state_size)"
-                                + " SELECT u.zoid, o.tid, u.since_tid, o.state_size FROM packer_candidate pc"
-                                + " JOIN packer.unreachable u USING (zoid) JOIN packer.object o USING (zoid)"
-                                + " WHERE " + cutoff.sql("u", "o", true)
-                                + " AND u.zoid <> 0 AND pc.zoid > ? ORDER BY pc.zoid LIMIT ?")) {
-            int next = cutoff.bind(st, 1);
-            if (kind == CollectionKind.DRAIN) {
-                st.setInt(next, batchSize);
-            } else {
-                // candidates are taken in zoid order past the last batch: each is tried once a run
-                st.setLong(next, candidatesAfter);
-                st.setInt(next + 1, batchSize);
-            }
-            st.executeUpdate();
-        }
-        try (Statement st = c.createStatement()) {
-            st.execute("UPDATE packer_batch b SET chunks = c.n FROM (SELECT zoid, count(*) AS n FROM blob_chunk"
-                    + " WHERE zoid IN (SELECT zoid FROM packer_batch) GROUP BY zoid) c WHERE c.zoid = b.zoid");
-        }
-        // what the bound puts off is taken by the next batch, not skipped for this run
-        try (PreparedStatement st = c.prepareStatement("DELETE FROM packer_batch WHERE zoid IN (SELECT zoid FROM"
-                + " (SELECT zoid, sum(chunks) OVER (ORDER BY zoid) AS total FROM packer_batch) t WHERE t.total > ?)"
-                + " AND zoid > (SELECT min(zoid) FROM packer_batch)")) {
-            st.setLong(1, properties.maxLargeObjectsPerTransaction());
-            st.executeUpdate();
-        }
-        try (Statement st = c.createStatement()) {
-            // the statements under the fence are then planned as index probes of a few thousand rows
-            st.execute("ANALYZE packer_batch");
-            try (ResultSet rs = st.executeQuery("SELECT count(*), COALESCE(max(zoid), -1) FROM packer_batch")) {
-                rs.next();
-                Selection selection = new Selection(rs.getInt(1), rs.getLong(2));
-                c.commit();
-                return selection;
-            }
-        }
-    }
-
-    /**
-     * One batch: {@code selected} candidates taken, {@code deleted} of them deleted (the rest were held
-     * or changed), {@code queued} sessions found waiting for a lock the batch held, and whether Plone
-     * committed since the batch before ({@code ploneWrote}).
-     */
-    private record Batch(long selected, long deleted, long bytes, long largeObjects, int queued, boolean ploneWrote) {}
-
-    /** The fenced part of a batch: the transaction holds RelStorage's commit lock, and ends with it. */
-    private Batch deleteOneBatch(
-            Connection c, CollectionKind kind, LockGeneration generation, CommitFence fence, int selected, long held)
-            throws Exception {
-        try (Statement st = c.createStatement()) {
-            // Should anything still make this transaction wait, it fails instead of holding Plone up.
-            st.execute("SET LOCAL lock_timeout = '" + properties.maxFenceHold().toMillis() + "ms'");
-            st.execute("SET LOCAL jit = off");
-            // Each statement joins the batch to a large table by its key. Once a batch is large enough, a
-            // hash or merge join is estimated cheaper than the probes and would read all of object_state
-            // (or of the index tables) under the commit lock.
-            st.execute("SET LOCAL enable_hashjoin = off");
-            st.execute("SET LOCAL enable_mergejoin = off");
-            if (properties.blobDirectory() == null) {
-                // Without blob files to remove after the commit, a deletion lost with the server's last
-                // moments only brings garbage back, with its journal rows: no flush under the commit lock.
-                st.execute("SET LOCAL synchronous_commit = off");
-            }
-        }
-        boolean ploneWrote = index.catchUp(c, MAX_CATCH_UP) > 0;
-        String hold = holdReason(c);
-        if (hold != null) {
-            throw new IllegalStateException("collection on hold: " + hold);
-        }
-        long changed;
-        long locked = 0;
-        try (Statement st = c.createStatement()) {
-            // A commit since the choice may have referenced a candidate (it left the set), rewritten it
-            // (its tid moved) or dropped and re-added its last referrer (its time moved): keep those.
-            String set = kind == CollectionKind.DRAIN ? "packer.unreferenced" : "packer.unreachable";
-            changed = st.executeUpdate("DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM " + set + " u"
-                    + " JOIN packer.object o USING (zoid) WHERE u.zoid = b.zoid AND u.since_tid = b.since_tid"
-                    + " AND o.tid = b.tid)");
-            if (generation == LockGeneration.ADVISORY_LOCK) {
-                // Objects a voting transaction holds (its advisory object lock, 3.5+) are left to it. Read
-                // from pg_locks rather than taken: thousands of advisory locks would fill the lock table.
-                locked = st.executeUpdate("DELETE FROM packer_batch b WHERE EXISTS (SELECT 1 FROM pg_locks l"
-                        + " WHERE l.locktype = 'advisory' AND l.objsubid = 1"
-                        + " AND ((l.classid::bigint << 32) | l.objid::bigint) = b.zoid)");
-            }
-            if (generation == LockGeneration.ROW_LOCK) {
-                // 3.0 to 3.5.0a3 lock the rows of the objects they rewrite at vote, before the commit lock
-                locked = st.executeUpdate(
-                        "WITH locked AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
-                                + " FOR UPDATE OF s SKIP LOCKED)"
-                                + " DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.zoid = b.zoid)");
-            }
-        }
-        metrics.kept("changed", changed);
-        metrics.kept("locked", locked);
-        long expected = selected - changed - locked;
-        if (expected == 0) {
-            return new Batch(selected, 0, 0, 0, fence.queued(c), ploneWrote);
-        }
-        long deleted;
-        long bytes;
-        long chunks;
-        try (Statement st = c.createStatement()) {
-            // The deletion is most of the hold. It gets what is left of the limit, less a tenth for the
-            // commit; should the disk be slower than the batch size assumed, the batch is rolled back and
-            // halved rather than hold Plone longer (the smallest batch always gets its chance).
-            long left = properties.maxFenceHold().toNanos() * 9 / 10 - (System.nanoTime() - held);
-            if (batchSize > MIN_BATCH) {
-                if (left < 1_000_000) {
-                    throw new FenceOverrun();
-                }
-                st.execute("SET LOCAL statement_timeout = " + left / 1_000_000);
-            }
-        }
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("WITH d AS (DELETE FROM object_state s USING packer_batch b"
-                        + " WHERE s.zoid = b.zoid AND s.tid = b.tid"
-                        + " RETURNING s.zoid, s.tid, b.since_tid, b.state_size, b.chunks),"
-                        + " journal AS (INSERT INTO packer.deleted (zoid, tid, since_tid)"
-                        + " SELECT zoid, tid, since_tid FROM d)"
-                        + (properties.blobDirectory() == null
-                                ? ""
-                                : ", outbox AS (INSERT INTO packer.blob_outbox (zoid, tid)"
-                                        + " SELECT zoid, tid FROM d ON CONFLICT DO NOTHING)")
-                        + " SELECT count(*), COALESCE(sum(state_size), 0), COALESCE(sum(chunks), 0) FROM d")) {
-            rs.next();
-            deleted = rs.getLong(1);
-            bytes = rs.getLong(2);
-            chunks = rs.getLong(3);
-        } catch (SQLException e) {
-            if (QUERY_CANCELED.equals(e.getSQLState())) {
-                throw new FenceOverrun();
-            }
-            throw e;
-        }
-        if (deleted != expected) {
-            throw new IllegalStateException("deleted " + deleted + " objects where " + expected
-                    + " were verified under the commit lock; the batch is rolled back");
-        }
-        return new Batch(selected, deleted, bytes, chunks, fence.queued(c), ploneWrote);
     }
 
     /** Test seam: runs between the mark and the choice of candidates, to commit "during the analysis". */
@@ -538,35 +506,8 @@ final class Collector {
         beforeFence = hook;
     }
 
-    /** A batch's deletion ran out of the time the fence allows it; the batch is rolled back. */
-    private static final class FenceOverrun extends Exception {
-        FenceOverrun() {
-            super(null, null, false, false);
-        }
-    }
-
     /** How long the batches of the last run held the commit lock. */
     FenceHolds fenceHolds() {
         return holds;
-    }
-
-    /**
-     * Sizes the next batch so that its hold would take {@code targetHold} at the rate just seen, growing
-     * at most by half at a time: a batch's cost is roughly proportional to its size. The target starts
-     * at half the limit, the margin absorbing the variance (blob rows, a slower disk). When Plone
-     * commits queued behind a batch, the target halves, down to a sixteenth of the limit; it grows back
-     * by a quarter per batch only while Plone does not commit at all. So a busy site meets short holds
-     * that stay short, and a quiet one (a pack at night) gets the throughput of long ones. The batch's
-     * cost is mostly per object, so short holds cost little throughput.
-     */
-    private void adapt(long holdNanos, Batch batch) {
-        long max = properties.maxFenceHold().toNanos();
-        if (batch.queued() > 0) {
-            targetHold = Math.max(max / 16, targetHold / 2);
-        } else if (!batch.ploneWrote()) {
-            targetHold = Math.min(max / 2, targetHold + targetHold / 4);
-        }
-        double scaled = batchSize * (double) targetHold / Math.max(holdNanos, 1);
-        batchSize = (int) Math.max(MIN_BATCH, Math.min(MAX_BATCH, Math.min(scaled, batchSize * 1.5)));
     }
 }

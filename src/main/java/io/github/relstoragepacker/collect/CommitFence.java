@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.Lock;
+import java.util.function.BooleanSupplier;
 
 /**
  * Takes RelStorage's commit lock of one generation inside the caller's transaction, only ever with a
@@ -32,14 +34,20 @@ final class CommitFence {
     }
 
     /**
-     * Tries until {@code maxWait} has passed; returns the number of busy attempts before success, or -1
-     * when the lock could not be had. The transaction must be open (autocommit off) and, after a
-     * failed NOWAIT attempt of the 1.x/2.x form, is rolled back to retry.
+     * Tries until {@code maxWait} has passed or {@code stop} says so. {@code indexWrites}, held on entry,
+     * is released while backing off and held again before the next attempt, so that the poller never
+     * waits for the commit lock. Returns the number of busy attempts before success, or -1 when the lock
+     * could not be had (or the run was asked to stop); {@code indexWrites} is held on return either way.
+     * The transaction must be open (autocommit off) and, after a failed attempt, is rolled back.
      */
-    int acquire(Connection transaction, Duration maxWait) throws SQLException, InterruptedException {
+    int acquire(Connection transaction, Duration maxWait, Lock indexWrites, BooleanSupplier stop)
+            throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + maxWait.toNanos();
         long backoff = FIRST_BACKOFF_NANOS;
         for (int busy = 0; ; busy++) {
+            if (stop.getAsBoolean()) {
+                return -1;
+            }
             if (tryOnce(transaction)) {
                 return busy;
             }
@@ -47,31 +55,30 @@ final class CommitFence {
                 return -1;
             }
             long sleep = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+            indexWrites.unlock();
+            try {
+                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+            } finally {
+                indexWrites.lock();
+            }
             backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
         }
     }
 
     /**
-     * The number of sessions waiting for a lock {@code transaction} holds: Plone commits queued behind
-     * the fence, whichever generation's lock they wait for (advisory, table, or the transaction of a
-     * row lock), and anyone else the batch's writes block.
+     * A query for the number of sessions waiting for a lock this transaction holds: Plone commits queued
+     * behind the fence, whichever generation's lock they wait for (advisory, table, or the transaction of
+     * a row lock), and anyone else the batch's writes block.
      */
-    int queued(Connection transaction) throws SQLException {
-        try (Statement st = transaction.createStatement();
-                ResultSet rs = st.executeQuery("WITH l AS MATERIALIZED (SELECT * FROM pg_locks)"
-                        + " SELECT count(*) FROM l w JOIN l h ON h.pid = pg_backend_pid() AND h.granted"
-                        + " AND w.locktype = h.locktype AND w.database IS NOT DISTINCT FROM h.database"
-                        + " AND w.relation IS NOT DISTINCT FROM h.relation AND w.page IS NOT DISTINCT FROM h.page"
-                        + " AND w.tuple IS NOT DISTINCT FROM h.tuple AND w.virtualxid IS NOT DISTINCT FROM h.virtualxid"
-                        + " AND w.transactionid IS NOT DISTINCT FROM h.transactionid"
-                        + " AND w.classid IS NOT DISTINCT FROM h.classid AND w.objid IS NOT DISTINCT FROM h.objid"
-                        + " AND w.objsubid IS NOT DISTINCT FROM h.objsubid"
-                        + " WHERE NOT w.granted AND w.pid <> pg_backend_pid()")) {
-            rs.next();
-            return rs.getInt(1);
-        }
-    }
+    static final String QUEUED = "WITH l AS MATERIALIZED (SELECT * FROM pg_locks)"
+            + " SELECT count(*) FROM l w JOIN l h ON h.pid = pg_backend_pid() AND h.granted"
+            + " AND w.locktype = h.locktype AND w.database IS NOT DISTINCT FROM h.database"
+            + " AND w.relation IS NOT DISTINCT FROM h.relation AND w.page IS NOT DISTINCT FROM h.page"
+            + " AND w.tuple IS NOT DISTINCT FROM h.tuple AND w.virtualxid IS NOT DISTINCT FROM h.virtualxid"
+            + " AND w.transactionid IS NOT DISTINCT FROM h.transactionid"
+            + " AND w.classid IS NOT DISTINCT FROM h.classid AND w.objid IS NOT DISTINCT FROM h.objid"
+            + " AND w.objsubid IS NOT DISTINCT FROM h.objsubid"
+            + " WHERE NOT w.granted AND w.pid <> pg_backend_pid()";
 
     private static boolean rowLock(Statement st) throws SQLException {
         try (ResultSet rs = st.executeQuery("SELECT tid FROM commit_row_lock FOR UPDATE SKIP LOCKED")) {

@@ -48,6 +48,15 @@ record Eligibility(long cutoff, boolean objectTidForUnknownHistory, long buildSi
                 : "";
     }
 
+    /** {@link #notHeld} for the object {@code zoid} names (an SQL expression), whatever its rows. */
+    String notHeldZoid(String zoid) {
+        return blobHold
+                ? " AND NOT EXISTS (SELECT 1 FROM packer.object h WHERE h.zoid = " + zoid + " AND h.class_id = "
+                        + IndexSchema.BLOB_CLASS_ID + " AND NOT EXISTS (SELECT 1 FROM blob_chunk k WHERE k.zoid = "
+                        + zoid + "))"
+                : "";
+    }
+
     /** Binds the parameters of {@link #sql} from {@code index}; returns the next parameter index. */
     int bind(PreparedStatement st, int index) throws SQLException {
         st.setLong(index++, cutoff);

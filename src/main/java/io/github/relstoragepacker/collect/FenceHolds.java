@@ -2,17 +2,23 @@ package io.github.relstoragepacker.collect;
 
 import java.util.Arrays;
 
-/** How long the deletion batches of one run held RelStorage's commit lock: for the log and the benchmark. */
+/**
+ * How long the deletion batches of one run held RelStorage's commit lock, in all and without their
+ * COMMIT (the one part allowed past {@code max-fence-hold}): for the log and the benchmark.
+ */
 final class FenceHolds {
 
-    private long[] nanos = new long[64];
+    private long[] holds = new long[64];
+    private long[] commits = new long[64];
     private int count;
 
-    void record(long holdNanos) {
-        if (count == nanos.length) {
-            nanos = Arrays.copyOf(nanos, count * 2);
+    void record(long holdNanos, long commitNanos) {
+        if (count == holds.length) {
+            holds = Arrays.copyOf(holds, count * 2);
+            commits = Arrays.copyOf(commits, count * 2);
         }
-        nanos[count++] = holdNanos;
+        holds[count] = holdNanos;
+        commits[count++] = commitNanos;
     }
 
     int count() {
@@ -21,6 +27,24 @@ final class FenceHolds {
 
     /** The hold that {@code quantile} of the batches did not exceed (nearest rank), in milliseconds. */
     double quantileMillis(double quantile) {
+        return quantile(holds, quantile);
+    }
+
+    /** The same for the hold before the COMMIT: the part the deadline bounds. */
+    double beforeCommitQuantileMillis(double quantile) {
+        long[] before = new long[count];
+        for (int i = 0; i < count; i++) {
+            before[i] = holds[i] - commits[i];
+        }
+        return quantile(before, quantile);
+    }
+
+    /** The same for the COMMIT alone. */
+    double commitQuantileMillis(double quantile) {
+        return quantile(commits, quantile);
+    }
+
+    private double quantile(long[] nanos, double quantile) {
         if (count == 0) {
             return 0;
         }

@@ -3,7 +3,6 @@ package io.github.relstoragepacker.collect;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.annotation.PreDestroy;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,9 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -29,27 +25,22 @@ import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Component;
 
 /**
- * Explicit packs as jobs: accepted at once, run one at a time on a thread of their own through {@link
- * CollectionLoop#pack}, recorded in {@code packer.collection_run} when accepted and when they end, so
- * that their outcome outlives the process. Cancelling asks the run to stop at its next batch boundary;
- * a batch is one transaction, so nothing is ever left half done. On shutdown the job under way is
- * cancelled the same way and waited for.
+ * Explicit packs as jobs: accepted at once, run one at a time on the collector's thread ({@link
+ * CollectionLoop}), which preempts a scheduled run for them at its next batch boundary; recorded in
+ * {@code packer.collection_run} when accepted and when they end, so that their outcome outlives the
+ * process. Cancelling asks the run to stop at its next batch boundary; a batch is one transaction, so
+ * nothing is ever left half done. A job the shutdown stops, or that never started, ends {@code
+ * interrupted}; so do the unfinished jobs of another instance as soon as this one becomes active.
  */
 @Component
 public class PackJobs {
 
     private static final Logger log = LoggerFactory.getLogger(PackJobs.class);
-    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(60);
 
     private final CollectionLoop loop;
     private final JdbcTemplate jdbc;
     private final MeterRegistry registry;
     private final String instance = UUID.randomUUID().toString();
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "pack-job");
-        t.setDaemon(true);
-        return t;
-    });
     private final Object lock = new Object();
     private volatile @Nullable Running running;
 
@@ -68,9 +59,11 @@ public class PackJobs {
         Gauge.builder("packer.pack.running", this, j -> j.running == null ? 0 : 1)
                 .description("1 while a pack job is queued or running on this instance")
                 .register(registry);
-        for (String outcome : List.of("completed", "dry_run", "cancelled", "failed", "refused", "busy", "on_hold")) {
+        for (String outcome :
+                List.of("completed", "dry_run", "cancelled", "failed", "refused", "busy", "on_hold", "interrupted")) {
             packs(outcome);
         }
+        loop.onBecomingActive(this::forgetInterrupted);
     }
 
     /**
@@ -97,7 +90,7 @@ public class PackJobs {
             running = job;
         }
         log.info("Pack job {} accepted from {}: {}", job.id(), requestedBy, request);
-        executor.execute(() -> execute(job));
+        loop.submit(new CollectionLoop.Task(job.progress(), () -> execute(job), why -> abandoned(job, why)));
         return live(job);
     }
 
@@ -146,12 +139,9 @@ public class PackJobs {
         CollectionResult result = null;
         String message;
         try {
-            result = loop.pack(job.request(), job.progress());
+            result = loop.runPack(job.request(), job.progress());
             state = stateOf(result.outcome());
             message = result.message();
-            if (result.outcome() != CollectionResult.Outcome.REFUSED) {
-                forgetInterrupted();
-            }
         } catch (Exception e) {
             state = "failed";
             message = "The pack failed; nothing of the failed batch was deleted, earlier batches stay done: "
@@ -169,9 +159,24 @@ public class PackJobs {
         log.info("Pack job {} ended: {}{}", job.id(), state, message.isEmpty() ? "" : " (" + message + ")");
     }
 
+    /** A job that never ran: cancelled while queued, or the instance stopped first. */
+    private void abandoned(Running job, String why) {
+        String state = why.startsWith(CollectionProgress.CANCELLED) ? "cancelled" : "interrupted";
+        try {
+            finish(job, state, null, "Never started: " + why + ".");
+        } catch (RuntimeException e) {
+            log.error("Pack job {} ended ({}) but could not be recorded: {}", job.id(), state, e.getMessage());
+        } finally {
+            packs(state).increment();
+            running = null;
+        }
+        log.info("Pack job {} ended: {} ({})", job.id(), state, why);
+    }
+
     private static String stateOf(CollectionResult.Outcome outcome) {
         return switch (outcome) {
             case PACK_LOCK_BUSY, INSTANCE_BUSY, FENCE_BUSY -> "busy";
+            case STOPPED -> "interrupted";
             default -> outcome.name().toLowerCase(Locale.ROOT);
         };
     }
@@ -295,18 +300,5 @@ public class PackJobs {
                         null),
                 String.valueOf(rs.getString("message") == null ? "" : rs.getString("message")),
                 classes);
-    }
-
-    @PreDestroy
-    void stop() throws InterruptedException {
-        Running job = running;
-        if (job != null) {
-            log.info("Shutting down: cancelling pack job {} at its next batch boundary", job.id());
-            job.progress().cancel();
-        }
-        executor.shutdown();
-        if (!executor.awaitTermination(SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-            log.warn("Pack job still running after {}; its open batch rolls back with the connection", SHUTDOWN_WAIT);
-        }
     }
 }

@@ -41,6 +41,16 @@ final class PackLock implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Fails unless the lock's session is still alive (a session that ended released the lock, so that
+     * zodbpack could start); a lost connection, which the caller may try again after.
+     */
+    void requireHeld() throws SQLException {
+        if (!session.isValid(5)) {
+            throw new SQLException("RelStorage's pack lock was lost with its session", "08003");
+        }
+    }
+
     @Override
     public void close() throws SQLException {
         try (PreparedStatement st = session.prepareStatement("SELECT pg_advisory_unlock(?)")) {

@@ -10,6 +10,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -21,11 +23,16 @@ import org.postgresql.copy.CopyIn;
  * most 4 bytes per object), so under 13 bytes per object; the references themselves stay in the
  * database and are read for one frontier at a time.
  *
- * <p>The index must not change during the mark (the caller runs it between polls, on the thread that
- * polls). An object already in {@code packer.unreachable} keeps its time: it has been unreachable ever
- * since, because every change that could have made it reachable removed it from the set (see
- * {@code ChangeApplier.RESCUE}). A new member counts as unreachable since the watermark (or since the
- * build, should that be later), or since the exact time the index knows for an unreferenced object.
+ * <p>The poller goes on while the mark reads: the graph is read in one REPEATABLE READ snapshot, as of
+ * its watermark W. The result is recorded with the index's write lock held, and then every commit the
+ * poller applied after W is replayed against it as the poller would have ({@code ChangeApplier.RESCUE}):
+ * an object rewritten after W, and every target of such an object, leaves the set with everything it
+ * reaches inside it. So no object a later commit may have made reachable stays in the set.
+ *
+ * <p>An object already in {@code packer.unreachable} keeps its time: it has been unreachable ever
+ * since, because every change that could have made it reachable removed it from the set. A new member
+ * counts as unreachable since W (or since the build, should that be later), or since the exact time the
+ * index knows for an unreferenced object.
  */
 final class ReachabilityMark {
 
@@ -40,18 +47,38 @@ final class ReachabilityMark {
         this.index = index;
     }
 
-    Result run(Connection c) throws SQLException {
+    /** Marks and records; null when {@code stop} said so between two steps (nothing is recorded then). */
+    @Nullable
+    Result run(Connection c, BooleanSupplier stop) throws SQLException {
         c.setAutoCommit(false);
+        long watermark;
+        long[] zoids;
+        BitSet marked;
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try {
-            long watermark = single(c, "SELECT watermark FROM packer.progress");
-            long[] zoids = loadZoids(c);
-            BitSet marked = mark(c, zoids);
+            watermark = single(c, "SELECT watermark FROM packer.progress");
+            zoids = loadZoids(c);
+            marked = mark(c, zoids, stop);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
+        if (marked == null) {
+            return null;
+        }
+        index.writes().lock();
+        try {
             long unreachable = record(c, zoids, marked, watermark);
             c.commit();
             return new Result(zoids.length, marked.cardinality(), unreachable, watermark);
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
+        } finally {
+            index.writes().unlock();
         }
     }
 
@@ -69,8 +96,11 @@ final class ReachabilityMark {
         return n == zoids.length ? zoids : Arrays.copyOf(zoids, n);
     }
 
-    /** Breadth-first from the root, one frontier at a time, reading the frontier's references in chunks. */
-    private static BitSet mark(Connection c, long[] zoids) throws SQLException {
+    /**
+     * Breadth-first from the root, one frontier at a time, reading the frontier's references in chunks;
+     * null when {@code stop} said so between two chunks.
+     */
+    private static @Nullable BitSet mark(Connection c, long[] zoids, BooleanSupplier stop) throws SQLException {
         BitSet marked = new BitSet(zoids.length);
         int root = Arrays.binarySearch(zoids, 0L);
         if (root < 0) {
@@ -85,6 +115,9 @@ final class ReachabilityMark {
                 int[] next = new int[Math.min(zoids.length, Math.max(16, frontierSize * 2))];
                 int nextSize = 0;
                 for (int from = 0; from < frontierSize; from += CHUNK) {
+                    if (stop.getAsBoolean()) {
+                        return null;
+                    }
                     int to = Math.min(frontierSize, from + CHUNK);
                     Long[] chunk = new Long[to - from];
                     for (int i = from; i < to; i++) {
@@ -136,6 +169,9 @@ final class ReachabilityMark {
         index.requireLeader(c);
         try (Statement st = c.createStatement()) {
             st.execute("ANALYZE packer_mark");
+            // objects the poller saw vanish since the snapshot have no row left to be a member with
+            st.execute(
+                    "DELETE FROM packer_mark m WHERE NOT EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = m.zoid)");
             st.execute(
                     "DELETE FROM packer.unreachable u WHERE NOT EXISTS (SELECT 1 FROM packer_mark m WHERE m.zoid = u.zoid)");
         }
@@ -158,7 +194,31 @@ final class ReachabilityMark {
             st.setLong(1, watermark);
             st.executeUpdate();
         }
+        rescueChangedSince(c, watermark);
         return unreachable;
+    }
+
+    /**
+     * What the poller applied after the mark's snapshot, replayed against the new set: objects rewritten
+     * after {@code watermark}, and every target of theirs, leave it with everything they reach in it. A
+     * superset of the poller's own rescue (it sees all references of a rewritten object, not only the
+     * added ones), so never less safe.
+     */
+    private static void rescueChangedSince(Connection c, long watermark) throws SQLException {
+        if (single(c, "SELECT watermark FROM packer.progress") == watermark) {
+            return;
+        }
+        try (PreparedStatement st = c.prepareStatement("WITH RECURSIVE changed AS MATERIALIZED ("
+                + " SELECT zoid, refs FROM packer.object WHERE tid > ?),"
+                + " rescued(zoid) AS (SELECT ch.zoid FROM changed ch JOIN packer.unreachable u ON u.zoid = ch.zoid"
+                + " UNION SELECT t.to_zoid FROM changed ch CROSS JOIN LATERAL unnest(ch.refs) AS t(to_zoid)"
+                + " JOIN packer.unreachable u ON u.zoid = t.to_zoid"
+                + " UNION SELECT t.to_zoid FROM rescued r JOIN packer.object o ON o.zoid = r.zoid"
+                + " CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid) JOIN packer.unreachable u ON u.zoid = t.to_zoid)"
+                + " DELETE FROM packer.unreachable WHERE zoid IN (SELECT zoid FROM rescued)")) {
+            st.setLong(1, watermark);
+            st.executeUpdate();
+        }
     }
 
     private static long single(Connection c, String sql) throws SQLException {

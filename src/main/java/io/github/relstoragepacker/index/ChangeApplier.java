@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.index;
 
+import io.github.relstoragepacker.relstorage.HoldDeadline;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -83,8 +84,11 @@ final class ChangeApplier {
         this.classes = classes;
     }
 
-    /** Applies {@code chunk} and moves the watermark to {@code watermark}, in the caller's transaction. */
-    void apply(Connection c, List<ScannedObject> chunk, long watermark) throws SQLException {
+    /**
+     * Applies {@code chunk} and moves the watermark forward to {@code watermark}, in the caller's
+     * transaction, every statement within {@code deadline}.
+     */
+    void apply(Connection c, List<ScannedObject> chunk, long watermark, HoldDeadline deadline) throws SQLException {
         List<ScannedObject> unreadable = new ArrayList<>();
         try (Statement st = c.createStatement()) {
             // The temporary tables have no statistics: estimates pass jit_above_cost, and compiling would
@@ -93,6 +97,7 @@ final class ChangeApplier {
             for (String sql : SETUP) {
                 st.execute(sql);
             }
+            deadline.limit(c);
             try (ObjectRowCopy copy = new ObjectRowCopy(c, "packer_changed")) {
                 for (ScannedObject object : chunk) {
                     if (object.unreadable() == null) {
@@ -104,11 +109,15 @@ final class ChangeApplier {
                 copy.finish();
             }
             for (String sql : APPLY) {
+                deadline.limit(c);
                 st.execute(sql);
             }
         }
+        deadline.limit(c);
         applyUnreadable(c, unreadable);
-        try (PreparedStatement st = c.prepareStatement("UPDATE packer.progress SET watermark = ?")) {
+        deadline.limit(c);
+        try (PreparedStatement st =
+                c.prepareStatement("UPDATE packer.progress SET watermark = GREATEST(watermark, ?)")) {
             st.setLong(1, watermark);
             st.executeUpdate();
         }

@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.index;
 
+import io.github.relstoragepacker.relstorage.HoldDeadline;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.TargetDatabase;
@@ -8,10 +9,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.Locale;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -25,13 +29,18 @@ import org.springframework.stereotype.Component;
  * completed, then poll; every {@code reconcile-interval}, drop vanished objects.
  *
  * <p>Every step is idempotent and restartable: a failure is logged and the next step starts over from
- * what the database says, never from what this process remembers. Steps are driven by one thread (the
- * collection loop), which also runs the collector between them, so the index is never written by two
- * transactions of this process at once.
+ * what the database says, never from what this process remembers. Steps are driven by a thread of
+ * their own ({@link IndexPolling}), never waiting for the collector longer than one deletion batch.
+ *
+ * <p>The index is written by one transaction at a time: every writer holds {@link #writes()} for its
+ * transaction (a step of this maintainer, a deletion batch from its choice to its commit, the
+ * forgetting of deleted objects, the recording of a mark). So a batch's catch-up under RelStorage's
+ * commit lock never meets a poll half applied, and a poll never applies a state older than one the
+ * collector applied.
  *
  * <p>For the collector, it also offers the two index operations around a deletion: {@link #catchUp}
  * inside the deleting transaction, under RelStorage's commit lock, and {@link #forgetDeleted} right
- * after its commit (and at the first step, for a batch whose process died in between).
+ * after its commit (and, for a batch whose process died in between, at the collector's next start).
  */
 @Component
 public class IndexMaintainer {
@@ -69,12 +78,12 @@ public class IndexMaintainer {
     private final BuildProgress buildProgress;
     private final LeaderLock leader;
     private final Clock clock;
+    private final ReentrantLock writes = new ReentrantLock(true);
     private @Nullable Steps steps;
     private long nextReconcileNanos = System.nanoTime();
     private volatile long caughtUpAtMillis;
     private volatile long quarantined;
     private volatile Phase phase = Phase.WAITING_FOR_DATABASE;
-    private boolean journalReplayed;
     private volatile @Nullable String lastFailure;
 
     IndexMaintainer(
@@ -108,6 +117,7 @@ public class IndexMaintainer {
      * logged once per distinct failure).
      */
     public boolean maintain() {
+        writes.lock();
         try {
             boolean ready = step();
             lastFailure = null;
@@ -119,19 +129,82 @@ public class IndexMaintainer {
             }
             lastFailure = failure;
             return false;
+        } finally {
+            writes.unlock();
         }
     }
 
     /**
+     * The lock every writer of the index holds for its transaction (fair, so that neither the poller nor
+     * the collector starves the other). The collector holds it from the choice of a batch to its commit.
+     */
+    public Lock writes() {
+        return writes;
+    }
+
+    /** Whether this instance leads and the index was caught up at its last step. */
+    public boolean ready() {
+        return phase == Phase.READY && leader.held();
+    }
+
+    /**
      * Brings the index up to date inside {@code transaction}, which holds RelStorage's commit lock and
-     * is READ COMMITTED, after checking that this instance still holds the leader lock.
+     * is READ COMMITTED, after checking that this instance still holds the leader lock; every statement
+     * within {@code deadline}. The caller holds {@link #writes()}. Returns the watermark the index is now
+     * caught up to: equal to the one before exactly when no commit landed since.
      *
      * @throws IndexBehindException when more than {@code maxRows} states are pending
      */
-    public long catchUp(Connection transaction, int maxRows) throws Exception {
+    public long catchUp(Connection transaction, int maxRows, HoldDeadline deadline) throws Exception {
+        if (!writes.isHeldByCurrentThread()) {
+            throw new IllegalStateException("the index's write lock must be held to catch up");
+        }
         Steps s = requireSteps();
+        long started = System.currentTimeMillis();
+        deadline.limit(transaction);
         leader.requireHeld(transaction);
-        return s.poller.catchUpWithin(transaction, maxRows);
+        long watermark = s.poller.catchUpWithin(transaction, maxRows, deadline);
+        caughtUpAtMillis = started;
+        return watermark;
+    }
+
+    /**
+     * Where the index stands inside {@code transaction}, which holds RelStorage's commit lock: its
+     * watermark, and whether any commit above it waits to be read. One round trip within {@code
+     * deadline}; fails unless this instance still leads.
+     */
+    public Watermark watermark(Connection transaction, HoldDeadline deadline) throws SQLException {
+        Steps s = requireSteps();
+        try (Statement st = transaction.createStatement();
+                ResultSet rs = deadline.query(
+                        st,
+                        "SELECT p.watermark, " + leader.heldCondition() + ", EXISTS (SELECT 1 FROM " + s.objectState
+                                + " s WHERE s.tid > p.watermark) FROM packer.progress p")) {
+            rs.next();
+            if (!rs.getBoolean(2)) {
+                throw new SQLException("the leader lock was lost; refusing to write the index");
+            }
+            return new Watermark(rs.getLong(1), rs.getBoolean(3));
+        }
+    }
+
+    /**
+     * The index's watermark as seen under RelStorage's commit lock.
+     *
+     * @param tid every commit up to this tid is in the index
+     * @param behind whether commits above it are waiting to be read
+     */
+    public record Watermark(long tid, boolean behind) {}
+
+    /** Removes from the index now the objects deleted behind its back ({@link VanishedObjects}). */
+    public int reconcile() throws SQLException {
+        Steps s = requireSteps();
+        writes.lock();
+        try (Connection c = dataSource.getConnection()) {
+            return s.vanished.remove(c, Tids.toTid(clock.instant()));
+        } finally {
+            writes.unlock();
+        }
     }
 
     /**
@@ -148,6 +221,7 @@ public class IndexMaintainer {
     public int forgetDeleted(Connection c) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
+        writes.lock();
         try (Statement st = c.createStatement()) {
             leader.requireHeld(c);
             st.execute("SET LOCAL synchronous_commit = off");
@@ -169,6 +243,7 @@ public class IndexMaintainer {
             c.rollback();
             throw e;
         } finally {
+            writes.unlock();
             c.setAutoCommit(autoCommit);
         }
     }
@@ -202,10 +277,6 @@ public class IndexMaintainer {
                 phase = Phase.BUILDING;
                 s.build.run();
             }
-            if (!journalReplayed) {
-                forgetDeleted(c);
-                journalReplayed = true;
-            }
         }
         long started = System.currentTimeMillis();
         if (started - caughtUpAtMillis > CATCHING_UP_AFTER_MILLIS) {
@@ -237,7 +308,8 @@ public class IndexMaintainer {
             steps = new Steps(
                     new InitialBuild(dataSource, reader, classes, properties, buildProgress, leader, clock),
                     new IndexPoller(dataSource, reader, new ChangeApplier(classes), leader, properties.batchSize()),
-                    new VanishedObjects(String.valueOf(db.schema()), leader));
+                    new VanishedObjects(String.valueOf(db.schema()), leader),
+                    ObjectStateReader.table(String.valueOf(db.schema())));
         }
         return steps;
     }
@@ -261,6 +333,7 @@ public class IndexMaintainer {
      * build, so nothing becomes collectable earlier than it would have.
      */
     public void discard() throws SQLException {
+        writes.lock();
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
@@ -275,6 +348,8 @@ public class IndexMaintainer {
                 c.rollback();
                 throw e;
             }
+        } finally {
+            writes.unlock();
         }
         caughtUpAtMillis = 0;
         phase = Phase.BUILDING;
@@ -307,5 +382,5 @@ public class IndexMaintainer {
         leader.close();
     }
 
-    private record Steps(InitialBuild build, IndexPoller poller, VanishedObjects vanished) {}
+    private record Steps(InitialBuild build, IndexPoller poller, VanishedObjects vanished, String objectState) {}
 }

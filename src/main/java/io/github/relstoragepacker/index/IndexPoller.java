@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.index;
 
 import io.github.relstoragepacker.pickle.ReferenceScanner;
+import io.github.relstoragepacker.relstorage.HoldDeadline;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -60,10 +61,13 @@ final class IndexPoller {
      * transaction that holds RelStorage's commit lock: no commit can land meanwhile, and each statement
      * of a READ COMMITTED transaction sees every commit before it, so afterwards the index is exact as
      * of now. Refuses (throws) when more than {@code maxRows} states are pending, so the caller's lock
-     * is never held for a long catch-up: poll first, then take the lock.
+     * is never held for a long catch-up: poll first, then take the lock. Every statement runs within
+     * {@code deadline}. Returns the watermark the index is caught up to.
      */
-    long catchUpWithin(Connection transaction, int maxRows) throws Exception {
+    long catchUpWithin(Connection transaction, int maxRows, HoldDeadline deadline) throws Exception {
+        deadline.limit(transaction);
         long watermark = IndexState.read(transaction).watermark();
+        deadline.limit(transaction);
         List<ScannedObject> pending = new ArrayList<>();
         long[] last = {watermark};
         reader.readChangesSince(transaction, watermark, row -> {
@@ -74,9 +78,9 @@ final class IndexPoller {
             last[0] = Math.max(last[0], row.tid());
         });
         if (!pending.isEmpty()) {
-            applier.apply(transaction, pending, last[0]);
+            applier.apply(transaction, pending, last[0], deadline);
         }
-        return pending.size();
+        return last[0];
     }
 
     /** Accumulates rows and applies them a chunk at a time, tracking the highest complete tid. */
@@ -111,7 +115,7 @@ final class IndexPoller {
                 return;
             }
             leader.requireHeld(write);
-            applier.apply(write, chunk, Math.max(watermark, newWatermark));
+            applier.apply(write, chunk, Math.max(watermark, newWatermark), HoldDeadline.NONE);
             write.commit();
             watermark = Math.max(watermark, newWatermark);
             applied += chunk.size();

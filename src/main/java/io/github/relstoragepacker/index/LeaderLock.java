@@ -72,6 +72,18 @@ final class LeaderLock implements AutoCloseable {
         return true;
     }
 
+    /**
+     * An SQL condition, true while our lock session holds the lock, to check it inside a statement that
+     * does more; {@code "false"} when no session holds it.
+     */
+    synchronized String heldCondition() {
+        if (session == null) {
+            return "false";
+        }
+        return "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = " + backendPid
+                + " AND classid = " + (KEY >>> 32) + " AND objid = " + (KEY & 0xffff_ffffL) + " AND objsubid = 1)";
+    }
+
     /** Fails the caller's transaction unless our lock session still holds the lock. */
     void requireHeld(Connection transaction) throws SQLException {
         int pid;

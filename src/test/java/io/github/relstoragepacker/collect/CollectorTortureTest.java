@@ -30,9 +30,11 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * Writers link, unlink, move and re-link objects, including re-linking an object some time after
  * unlinking it from a stale copy, as buggy application code does, while the collector packs over and
- * over with a grace period longer than any writer's think time. Afterwards no reachable object lacks
- * a target, and one pack with grace 0 on the quiet database leaves exactly what is reachable. The
- * second test shows, with grace 0, the data loss the grace period exists for.
+ * over with a grace period longer than any writer's think time, its continuous drains and cycle
+ * collections run too, and an operator pauses, resumes, starts packs and cancels them at random.
+ * Afterwards no reachable object lacks a target, and one pack with grace 0 on the quiet database leaves
+ * exactly what is reachable. The second test shows, with grace 0, the data loss the grace period
+ * exists for.
  *
  * <p>{@code packer.test.torture-seconds} makes the writers run longer (a soak): {@code ./mvnw test
  * -Dtest=CollectorTortureTest -Dpacker.test.torture-seconds=600}.
@@ -49,10 +51,17 @@ class CollectorTortureTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         CollectorContract.register(registry, db);
+        registry.add("packer.collector.enabled", () -> "true");
+        registry.add("packer.collector.grace", () -> GRACE.toMillis() + "ms");
+        registry.add("packer.collector.drain-interval", () -> "50ms");
+        registry.add("packer.collector.mark-interval", () -> "1s");
     }
 
     @Autowired
     CollectionLoop loop;
+
+    @Autowired
+    PackJobs jobs;
 
     @Test
     void writersRelinkingFromStaleCopiesLoseNothingWithinTheGrace() throws Exception {
@@ -68,6 +77,7 @@ class CollectorTortureTest {
         }
         initial.put(0L, hubs);
         root.commit(initial);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(loop::refreshIndex);
         long seconds = Long.getLong("packer.test.torture-seconds", 6);
         long seed = System.nanoTime();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -89,12 +99,16 @@ class CollectorTortureTest {
             }
             return runs;
         });
+        CompletableFuture<Integer> operator =
+                CompletableFuture.supplyAsync(() -> operate(new Random(seed - 1), running));
         Thread.sleep(seconds * 1000);
         running.set(false);
         for (CompletableFuture<Integer> w : writers) {
             assertThat(w.get(60, TimeUnit.SECONDS)).as("seed %d", seed).isPositive();
         }
         assertThat(packs.get(60, TimeUnit.SECONDS)).isPositive();
+        assertThat(operator.get(60, TimeUnit.SECONDS)).isPositive();
+        loop.resume();
 
         assertThat(StoredGraph.read(db.dataSource()).danglingFromRoot())
                 .as("seed %d", seed)
@@ -123,6 +137,36 @@ class CollectorTortureTest {
 
         assertThat(StoredGraph.read(db.dataSource()).danglingFromRoot()).containsExactly(document);
         graph.commit(0, rootChildren);
+    }
+
+    /** An operator's random commands: pause, resume, a pack job, its cancel; returns the number of commands. */
+    private int operate(Random random, AtomicBoolean running) {
+        int commands = 0;
+        try {
+            while (running.get()) {
+                switch (random.nextInt(4)) {
+                    case 0 -> loop.pause("torture");
+                    case 1 -> loop.resume();
+                    default -> {
+                        try {
+                            PackJob job =
+                                    jobs.submit(new PackRequest(GRACE, false, random.nextBoolean(), false), "torture");
+                            Thread.sleep(random.nextInt(100));
+                            if (random.nextBoolean()) {
+                                jobs.cancel(job.id());
+                            }
+                        } catch (PackBusyException e) {
+                            // one pack job at a time: the last one still runs
+                        }
+                    }
+                }
+                commands++;
+                Thread.sleep(random.nextInt(50));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return commands;
     }
 
     /** One writer's random work on its own subtree; returns the number of transactions. */

@@ -3,6 +3,7 @@ package io.github.relstoragepacker.index;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relstoragepacker.PackerApplication;
+import io.github.relstoragepacker.collect.CollectionLoop;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.TestDatabase;
@@ -14,14 +15,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** Two instances of the service on one database: exactly one is active, and the other takes over when it stops. */
+/**
+ * Two instances of the service on one database: exactly one is active, the other takes over when it
+ * stops, and an operator's pause given to the first holds on the second.
+ */
 class TwoInstancesTest {
 
     @RegisterExtension
     static final TestDatabase db = new TestDatabase();
 
     @Test
-    void theStandbyTakesOverWhenTheActiveInstanceStops() throws Exception {
+    void theStandbyTakesOverWhenTheActiveInstanceStopsAndKeepsItsPause() throws Exception {
         db.install(RelStorageSchema.HISTORY_FREE_ADVISORY_LOCK);
         new ObjectGraph(new io.github.relstoragepacker.testsupport.RelStorageWriter(
                         db.dataSource(), RelStorageSchema.HISTORY_FREE_ADVISORY_LOCK.generation()))
@@ -31,13 +35,17 @@ class TwoInstancesTest {
             await(a::active);
             try (ConfigurableApplicationContext second = start()) {
                 IndexMaintainer b = second.getBean(IndexMaintainer.class);
-                Thread.sleep(500);
+                await(() -> b.phase() == IndexMaintainer.Phase.STANDBY);
                 assertThat(b.active()).as("a second instance stays a standby").isFalse();
                 assertThat(a.active()).isTrue();
+                first.getBean(CollectionLoop.class).pause("operator");
 
                 first.close();
 
                 await(b::active);
+                assertThat(second.getBean(CollectionLoop.class).paused())
+                        .as("the pause is the database's, not the instance's")
+                        .isTrue();
             }
         }
     }

@@ -214,6 +214,15 @@ public final class RelStorageWriter {
             this.connection = connection;
         }
 
+        /** The backend process of the holding session, to tell it apart in {@code pg_stat_activity}. */
+        public int backendPid() throws SQLException {
+            try (Statement st = connection.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+
         @Override
         public void close() throws SQLException {
             try (connection) {

@@ -1,0 +1,339 @@
+package io.github.relstoragepacker.collect;
+
+import io.github.relstoragepacker.index.IndexMaintainer;
+import io.github.relstoragepacker.relstorage.HoldDeadline;
+import io.github.relstoragepacker.relstorage.LockGeneration;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * One deletion batch on a run's connection, in two halves.
+ *
+ * <p><b>Choice</b> ({@link #choose}, outside RelStorage's commit lock, with the index's write lock
+ * held, so the index does not change under it): up to {@code size} objects into the temporary table
+ * {@code packer_batch} with the tid and the "unreachable since" the index shows, in zoid order after a
+ * cursor, bounded in blob large objects. Either members of the run's cycle candidates ({@code
+ * packer_candidate}, a subset of {@code packer.unreachable}), or a <i>cascade</i>: unreferenced objects
+ * old enough (roots), and below them every object whose only referrer is already in the batch, so a
+ * chain or a tree goes in one batch rather than one level per batch. A cascade member inherits its
+ * root's time: it became unreachable when its only referrer did.
+ *
+ * <p><b>Deletion</b> ({@link #delete}, inside one transaction holding the commit lock, every statement
+ * within the batch's {@link HoldDeadline}):
+ *
+ * <ol>
+ *   <li>catch the index up with every commit; nothing of the choice is trusted beyond what no commit
+ *       since could have changed;
+ *   <li>if any commit landed since the choice: no object may be quarantined, and every member must
+ *       still be as chosen (a root still unreferenced, a cycle candidate still unreachable, both with the
+ *       same time; every member with the same tid), or it is kept;
+ *   <li>keep every member a voting Plone transaction holds (its advisory lock in 3.5+, read from {@code
+ *       pg_locks}; its row lock before, skipped with {@code SKIP LOCKED}): never wait while holding the
+ *       commit lock;
+ *   <li>whenever something was kept: keep, too, every member referenced from outside the batch (other
+ *       than from {@code packer.unreachable}, which no reachable object references) or by a kept member,
+ *       and everything those reach inside the batch. What is left has no referrer outside the batch but
+ *       garbage, and does not contain the root: it is unreachable;
+ *   <li>delete with {@code (zoid, tid)} as verified, recording the deleted objects in the journal {@code
+ *       packer.deleted} in the same statement; a difference in count rolls the batch back.
+ * </ol>
+ *
+ * The commit ends the hold. The caller forgets the journal's objects from the index afterwards.
+ */
+final class DeletionBatch {
+
+    /** What the choice found: {@code count} objects, the cursor for the next choice, the watermark seen. */
+    record Choice(int count, long cursor, long watermark) {}
+
+    /**
+     * What the deletion did: {@code selected} members chosen, {@code deleted} of them deleted, {@code
+     * changed} and {@code locked} kept; the watermark the index was caught up to under the lock, and the
+     * sessions found queued behind the batch.
+     */
+    record Deleted(
+            long selected,
+            long deleted,
+            long bytes,
+            long largeObjects,
+            long changed,
+            long locked,
+            long watermark,
+            int queued) {
+
+        Deleted withLocked(long count) {
+            return new Deleted(selected, deleted, bytes, largeObjects, changed, count, watermark, queued);
+        }
+    }
+
+    /** The objects of a batch vanished from {@code object_state} behind the index's back: reconcile, retry. */
+    static final class VanishedException extends Exception {
+        VanishedException(long expected, long deleted) {
+            super("deleted " + deleted + " objects where " + expected + " were verified under the commit lock;"
+                    + " some vanished behind the index's back (zodbpack, a hand): the batch is rolled back");
+        }
+    }
+
+    private static final int MAX_CATCH_UP = 20_000;
+
+    private final IndexMaintainer index;
+    private final CollectorProperties properties;
+
+    DeletionBatch(IndexMaintainer index, CollectorProperties properties) {
+        this.index = index;
+        this.properties = properties;
+    }
+
+    /** Creates the session's temporary tables; once per connection. */
+    static void prepare(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_batch (zoid bigint PRIMARY KEY, tid bigint NOT NULL,"
+                    + " since_tid bigint NOT NULL, state_size bigint NOT NULL, chunks bigint NOT NULL DEFAULT 0,"
+                    + " source \"char\" NOT NULL)");
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_kept (zoid bigint PRIMARY KEY)");
+        }
+    }
+
+    /** Chooses the next batch of cycle candidates after {@code cursor}, in one committed transaction. */
+    Choice chooseUnreachable(Connection c, Eligibility cutoff, long cursor, int size) throws SQLException {
+        return choose(
+                c,
+                "INSERT INTO packer_batch (zoid, tid, since_tid, state_size, source)"
+                        + " SELECT u.zoid, o.tid, u.since_tid, o.state_size, 'u' FROM packer_candidate pc"
+                        + " JOIN packer.unreachable u USING (zoid) JOIN packer.object o USING (zoid)"
+                        + " WHERE " + cutoff.sql("u", "o", true) + cutoff.notHeld("u", "o")
+                        + " AND u.zoid <> 0 AND pc.zoid > ? ORDER BY pc.zoid LIMIT ?",
+                cutoff,
+                cursor,
+                size,
+                false);
+    }
+
+    /** Chooses the next cascade after root {@code cursor}, in one committed transaction. */
+    Choice chooseCascade(Connection c, Eligibility cutoff, long cursor, int size) throws SQLException {
+        return choose(
+                c,
+                "INSERT INTO packer_batch (zoid, tid, since_tid, state_size, source)"
+                        + " WITH RECURSIVE roots AS MATERIALIZED (SELECT u.zoid, u.since_tid FROM packer.unreferenced u"
+                        + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false)
+                        + cutoff.notHeld("u", "o") + " AND u.zoid <> 0 AND u.zoid > ? ORDER BY u.zoid LIMIT ?),"
+                        // the only referrer of each object below is the one it was reached from, so the walk
+                        // is a forest: it never meets an object twice, and never enters a cycle
+                        + " below (zoid, since_tid, root) AS (SELECT zoid, since_tid, true FROM roots"
+                        + " UNION ALL SELECT t.to_zoid, b.since_tid, false FROM below b"
+                        + " JOIN packer.object o ON o.zoid = b.zoid CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid)"
+                        + " WHERE t.to_zoid <> 0 AND t.to_zoid <> b.zoid"
+                        + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = t.to_zoid"
+                        + " AND r.from_zoid <> b.zoid)" + cutoff.notHeldZoid("t.to_zoid") + ")"
+                        + " SELECT b.zoid, o.tid, b.since_tid, o.state_size, CASE WHEN b.root THEN 'r' ELSE 'c' END"
+                        + " FROM (SELECT * FROM below LIMIT ?) b JOIN packer.object o USING (zoid)"
+                        + " ON CONFLICT (zoid) DO NOTHING",
+                cutoff,
+                cursor,
+                size,
+                true);
+    }
+
+    private Choice choose(Connection c, String insert, Eligibility cutoff, long cursor, int size, boolean cascade)
+            throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("TRUNCATE packer_batch, packer_kept");
+            // Temporary tables have no statistics, so estimates pass jit_above_cost and PostgreSQL would
+            // spend hundreds of milliseconds compiling statements that run in a few.
+            st.execute("SET LOCAL jit = off");
+        }
+        try (PreparedStatement st = c.prepareStatement(insert)) {
+            int next = cutoff.bind(st, 1);
+            st.setLong(next, cursor);
+            st.setInt(next + 1, size);
+            if (cascade) {
+                st.setInt(next + 2, size);
+            }
+            st.executeUpdate();
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("UPDATE packer_batch b SET chunks = c.n FROM (SELECT zoid, count(*) AS n FROM blob_chunk"
+                    + " WHERE zoid IN (SELECT zoid FROM packer_batch) GROUP BY zoid) c WHERE c.zoid = b.zoid");
+        }
+        // What the bound on large objects puts off is taken by the next batch, not skipped for this run;
+        // a cascade cut that way is closed again, as it is under the fence.
+        try (PreparedStatement st = c.prepareStatement("DELETE FROM packer_batch WHERE zoid IN (SELECT zoid FROM"
+                + " (SELECT zoid, sum(chunks) OVER (ORDER BY zoid) AS total FROM packer_batch) t WHERE t.total > ?)"
+                + " AND zoid > (SELECT min(zoid) FROM packer_batch)")) {
+            st.setLong(1, properties.maxLargeObjectsPerTransaction());
+            if (st.executeUpdate() > 0) {
+                keepReferencedFromOutside(c, HoldDeadline.NONE);
+            }
+        }
+        long next;
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT max(zoid) FROM packer_batch WHERE source <> 'c'")) {
+            rs.next();
+            next = rs.getObject(1) == null ? cursor : rs.getLong(1);
+        }
+        try (Statement st = c.createStatement()) {
+            // the statements under the fence are then planned as index probes of a few thousand rows
+            st.execute("ANALYZE packer_batch");
+            try (ResultSet rs = st.executeQuery(
+                    "SELECT (SELECT count(*) FROM packer_batch), (SELECT watermark FROM packer.progress)")) {
+                rs.next();
+                Choice choice = new Choice(rs.getInt(1), next, rs.getLong(2));
+                c.commit();
+                return choice;
+            }
+        }
+    }
+
+    /**
+     * The part of the batch under the commit lock, in {@code c}'s open transaction, which holds the lock;
+     * the caller commits (or rolls back on any exception). When nothing was committed since the choice,
+     * this is two round trips: a look at the index's watermark, and one statement that finds the members
+     * a voting transaction holds and, only if there are none, deletes and journals the batch.
+     *
+     * @throws VanishedException when fewer objects were deleted than verified
+     * @throws SQLException with SQLSTATE 57014 when the deadline passed ({@link HoldDeadline#isExpiry})
+     */
+    Deleted delete(Connection c, Choice choice, LockGeneration generation, HoldDeadline deadline) throws Exception {
+        try (Statement st = c.createStatement()) {
+            // Each statement joins the batch to a large table by its key: once a batch is large enough, a
+            // hash or merge join is estimated cheaper than the probes and would read all of object_state
+            // (or of the index tables) under the commit lock. A deletion lost with the server's last
+            // moments only brings garbage back, with its journal rows: no flush under the commit lock (blob
+            // files are removed only after a later, flushed commit).
+            st.execute("SET LOCAL jit = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"
+                    + " SET LOCAL synchronous_commit = off");
+        }
+        IndexMaintainer.Watermark now = index.watermark(c, deadline);
+        long watermark = now.tid();
+        long changed = 0;
+        if (now.behind() || watermark != choice.watermark()) {
+            watermark = index.catchUp(c, MAX_CATCH_UP, deadline);
+            deadline.limit(c);
+            String hold = Collector.quarantineHold(c);
+            if (hold != null) {
+                throw new IllegalStateException("collection on hold: " + hold);
+            }
+            changed = keepChanged(c, deadline);
+            if (changed > 0) {
+                keepReferencedFromOutside(c, deadline);
+            }
+        }
+        Deleted deleted = deleteUnlessLocked(c, choice, generation, deadline, changed, watermark);
+        if (deleted.locked() == 0) {
+            return deleted;
+        }
+        // members a voting transaction holds stay, and so does whatever they reach in the batch
+        long locked = keepLocked(c, generation, deadline);
+        keepReferencedFromOutside(c, deadline);
+        return deleteUnlessLocked(c, choice, generation, deadline, changed, watermark)
+                .withLocked(locked);
+    }
+
+    /**
+     * One statement: the members a voting transaction holds; if there are none, the deletion with {@code
+     * (zoid, tid)} as verified and its journal rows; and the sessions queued behind the batch's locks.
+     */
+    private static Deleted deleteUnlessLocked(
+            Connection c, Choice choice, LockGeneration generation, HoldDeadline deadline, long changed, long watermark)
+            throws Exception {
+        String locked = switch (generation) {
+            // 3.5+ takes advisory object locks at vote: read from pg_locks rather than taken, since
+            // thousands of advisory locks would fill the lock table
+            case ADVISORY_LOCK ->
+                "SELECT b.zoid FROM packer_batch b JOIN pg_locks l ON l.locktype = 'advisory' AND l.objsubid = 1"
+                        + " AND ((l.classid::bigint << 32) | l.objid::bigint) = b.zoid";
+            // 3.0 to 3.5.0a3 lock the rows of the objects they rewrite at vote, before the commit lock
+            case ROW_LOCK ->
+                "WITH lockable AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
+                        + " FOR UPDATE OF s SKIP LOCKED) SELECT b.zoid FROM packer_batch b"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM lockable k WHERE k.zoid = b.zoid)";
+            case TABLE_LOCK -> "SELECT zoid FROM packer_batch WHERE false";
+        };
+        try (Statement st = c.createStatement();
+                ResultSet rs = deadline.query(
+                        st,
+                        "WITH locked AS MATERIALIZED (" + locked + "),"
+                                + " d AS (DELETE FROM object_state s USING packer_batch b"
+                                + " WHERE s.zoid = b.zoid AND s.tid = b.tid AND NOT EXISTS (SELECT 1 FROM locked)"
+                                + " RETURNING s.zoid, s.tid, b.since_tid, b.state_size, b.chunks),"
+                                + " journal AS (INSERT INTO packer.deleted (zoid, tid, since_tid)"
+                                + " SELECT zoid, tid, since_tid FROM d)"
+                                + " SELECT (SELECT count(*) FROM d), (SELECT COALESCE(sum(state_size), 0) FROM d),"
+                                + " (SELECT COALESCE(sum(chunks), 0) FROM d), (SELECT count(*) FROM locked),"
+                                + " (SELECT count(*) FROM packer_batch), (" + CommitFence.QUEUED + ")")) {
+            rs.next();
+            long deleted = rs.getLong(1);
+            long locks = rs.getLong(4);
+            long expected = rs.getLong(5);
+            if (locks == 0 && deleted != expected) {
+                throw new VanishedException(expected, deleted);
+            }
+            return new Deleted(
+                    choice.count(), deleted, rs.getLong(2), rs.getLong(3), changed, locks, watermark, rs.getInt(6));
+        }
+    }
+
+    /**
+     * A commit since the choice may have referenced a member (it left the set), rewritten it (its tid
+     * moved) or dropped and re-added its last referrer (its time moved): keep those.
+     */
+    private static long keepChanged(Connection c, HoldDeadline deadline) throws SQLException {
+        deadline.limit(c);
+        try (Statement st = c.createStatement()) {
+            return st.executeUpdate(
+                    "WITH k AS (DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM packer.object o"
+                            + " WHERE o.zoid = b.zoid AND o.tid = b.tid AND CASE b.source"
+                            + " WHEN 'u' THEN EXISTS (SELECT 1 FROM packer.unreachable u WHERE u.zoid = b.zoid"
+                            + " AND u.since_tid = b.since_tid)"
+                            + " WHEN 'r' THEN EXISTS (SELECT 1 FROM packer.unreferenced u WHERE u.zoid = b.zoid"
+                            + " AND u.since_tid = b.since_tid)"
+                            + " ELSE true END) RETURNING b.zoid) INSERT INTO packer_kept SELECT zoid FROM k");
+        }
+    }
+
+    /** Objects a voting transaction holds are left to it; read, never waited for. */
+    private static long keepLocked(Connection c, LockGeneration generation, HoldDeadline deadline) throws SQLException {
+        deadline.limit(c);
+        try (Statement st = c.createStatement()) {
+            return switch (generation) {
+                // 3.5+ takes advisory object locks at vote: read from pg_locks rather than taken, since
+                // thousands of advisory locks would fill the lock table
+                case ADVISORY_LOCK ->
+                    st.executeUpdate("WITH k AS (DELETE FROM packer_batch b WHERE EXISTS (SELECT 1 FROM pg_locks l"
+                            + " WHERE l.locktype = 'advisory' AND l.objsubid = 1"
+                            + " AND ((l.classid::bigint << 32) | l.objid::bigint) = b.zoid) RETURNING b.zoid)"
+                            + " INSERT INTO packer_kept SELECT zoid FROM k");
+                // 3.0 to 3.5.0a3 lock the rows of the objects they rewrite at vote, before the commit lock
+                case ROW_LOCK ->
+                    st.executeUpdate(
+                            "WITH locked AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
+                                    + " FOR UPDATE OF s SKIP LOCKED), k AS (DELETE FROM packer_batch b"
+                                    + " WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.zoid = b.zoid) RETURNING b.zoid)"
+                                    + " INSERT INTO packer_kept SELECT zoid FROM k");
+                case TABLE_LOCK -> 0;
+            };
+        }
+    }
+
+    /**
+     * Keeps every member referenced from outside the batch (other than from the unreachable set) or by a
+     * kept member, and everything those reach inside the batch: they may be reachable.
+     */
+    private static void keepReferencedFromOutside(Connection c, HoldDeadline deadline) throws SQLException {
+        deadline.limit(c);
+        try (Statement st = c.createStatement()) {
+            st.executeUpdate("WITH RECURSIVE doubtful(zoid) AS (SELECT b.zoid FROM packer_batch b"
+                    + " WHERE EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = b.zoid"
+                    + " AND NOT EXISTS (SELECT 1 FROM packer_batch x WHERE x.zoid = r.from_zoid)"
+                    + " AND (NOT EXISTS (SELECT 1 FROM packer.unreachable u WHERE u.zoid = r.from_zoid)"
+                    + " OR EXISTS (SELECT 1 FROM packer_kept k WHERE k.zoid = r.from_zoid)))"
+                    + " UNION SELECT t.to_zoid FROM doubtful d JOIN packer.object o ON o.zoid = d.zoid"
+                    + " CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid) JOIN packer_batch b ON b.zoid = t.to_zoid),"
+                    + " k AS (DELETE FROM packer_batch WHERE zoid IN (SELECT zoid FROM doubtful) RETURNING zoid)"
+                    + " INSERT INTO packer_kept SELECT zoid FROM k ON CONFLICT DO NOTHING");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.github.relstoragepacker.collect;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.util.List;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * An operator's pause of the continuous collection (drains, cycle collections, blob housekeeping),
+ * kept in {@code packer.progress}, so that it survives a restart and a failover: whichever instance
+ * leads reads it. Explicit packs still run, and the poller keeps the index up to date.
+ *
+ * <p>Read at every batch boundary of a scheduled run, through a copy at most {@link #FRESH_MILLIS} old,
+ * so a pause asked of any instance stops the leader's run within a batch and that time.
+ */
+@Component
+public class PauseSwitch {
+
+    /** How old the copy of the database's switch may be. */
+    static final long FRESH_MILLIS = 500;
+
+    private final JdbcTemplate jdbc;
+    private volatile @Nullable Paused paused;
+    private volatile long readAtNanos;
+    private volatile boolean read;
+
+    /** A pause: since when, and who asked for it. */
+    public record Paused(Instant since, String by) {}
+
+    PauseSwitch(DataSource dataSource, MeterRegistry registry) {
+        this.jdbc = new JdbcTemplate(dataSource);
+        Gauge.builder("packer.collector.paused", this, p -> p.paused() == null ? 0 : 1)
+                .description("1 while an operator has paused the continuous collection")
+                .register(registry);
+    }
+
+    /** Pauses (or keeps paused) on behalf of {@code by}. */
+    public void pause(String by) {
+        jdbc.update("UPDATE packer.progress SET paused_at = COALESCE(paused_at, now()), paused_by = ?", by);
+        refresh();
+    }
+
+    public void resume() {
+        jdbc.update("UPDATE packer.progress SET paused_at = NULL, paused_by = NULL");
+        refresh();
+    }
+
+    /** The pause in force, or null; at most {@link #FRESH_MILLIS} old. Unknown (no schema yet): null. */
+    public @Nullable Paused paused() {
+        if (!read || System.nanoTime() - readAtNanos > FRESH_MILLIS * 1_000_000) {
+            refresh();
+        }
+        return paused;
+    }
+
+    private void refresh() {
+        try {
+            List<Paused> rows = jdbc.query(
+                    "SELECT paused_at, paused_by FROM packer.progress WHERE paused_at IS NOT NULL",
+                    (rs, row) -> new Paused(rs.getTimestamp(1).toInstant(), String.valueOf(rs.getString(2))));
+            paused = rows.isEmpty() ? null : rows.get(0);
+            read = true;
+        } catch (DataAccessException e) {
+            // no schema yet, or the database is gone: keep what was known
+        }
+        readAtNanos = System.nanoTime();
+    }
+}
