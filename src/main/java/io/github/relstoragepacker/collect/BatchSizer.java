@@ -9,10 +9,11 @@ import java.time.Duration;
  * <ul>
  *   <li>The target starts at half of {@code maxHold}; the margin absorbs the variance (blob rows, a
  *       slower disk, a busy CPU).
- *   <li>When a Plone commit was found queued behind a batch, the target halves, down to a sixteenth of
- *       {@code maxHold}; it grows back by a quarter per batch only while Plone commits nothing at all. So
- *       a busy site meets short holds that stay short, and a quiet one (a pack at night) gets the
- *       throughput of long ones.
+ *   <li>When Plone committed since the batch before, or a commit was found queued behind this one, the
+ *       target halves, down to a sixteenth of {@code maxHold}; it grows back by a quarter per batch only
+ *       while Plone commits nothing at all. A commit that arrives during a hold waits for its end, so
+ *       while Plone writes, holds are kept short (a writer's worst wait is the hold); a quiet site (a
+ *       pack at night) gets the throughput of long ones.
  *   <li>The size follows the rate just seen, growing at most by half per batch.
  *   <li>A batch that ran out of the limit (rolled back) halves the size; the smallest size always gets
  *       its chance, so a slow disk cannot stop the collector altogether.
@@ -53,7 +54,7 @@ final class BatchSizer {
      * ploneWrote} whether Plone committed since the batch before.
      */
     void held(long holdNanos, int queued, boolean ploneWrote) {
-        if (queued != 0) {
+        if (queued != 0 || ploneWrote) {
             targetNanos = Math.max(maxHoldNanos / 16, targetNanos / 2);
         } else if (!ploneWrote) {
             targetNanos = Math.min(maxHoldNanos / 2, targetNanos + targetNanos / 4);

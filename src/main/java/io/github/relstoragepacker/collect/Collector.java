@@ -384,6 +384,11 @@ final class Collector {
             if (choice.count() == 0) {
                 return Attempt.of(Ending.NOTHING_LEFT, cursor);
             }
+            choice = run.batch.refresh(run.c, choice);
+            metrics.kept("changed", choice.kept());
+            if (choice.count() == 0) {
+                return new Attempt(Ending.DONE, choice.cursor(), 0);
+            }
             beforeFence.run();
             waitStart = ticker.getAsLong();
             int busy = run.fence.acquire(

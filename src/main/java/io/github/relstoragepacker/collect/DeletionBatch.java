@@ -8,6 +8,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One deletion batch on a run's connection, in two halves.
@@ -45,8 +48,21 @@ import java.sql.Statement;
  */
 final class DeletionBatch {
 
-    /** What the choice found: {@code count} objects, the cursor for the next choice, the watermark seen. */
-    record Choice(int count, long cursor, long watermark) {}
+    /**
+     * What the choice found: {@code count} objects, the cursor for the next choice, the watermark seen;
+     * {@code kept} members were taken out again by a {@linkplain #refresh refresh}.
+     */
+    record Choice(int count, long cursor, long watermark, long kept) {}
+
+    /**
+     * Sent with the first statement under the commit lock. Each statement there joins the batch to a
+     * large table by its key: once a batch is large enough, a hash or merge join is estimated cheaper
+     * than the probes and would read all of object_state (or of the index tables) under the lock. A
+     * deletion lost with the server's last moments only brings garbage back, with its journal rows: no
+     * flush under the commit lock (blob files are removed only after a later, flushed commit).
+     */
+    private static final String FENCE_SETTINGS = "SET LOCAL jit = off; SET LOCAL enable_hashjoin = off;"
+            + " SET LOCAL enable_mergejoin = off; SET LOCAL synchronous_commit = off; ";
 
     /**
      * What the deletion did: {@code selected} members chosen, {@code deleted} of them deleted, {@code
@@ -78,8 +94,14 @@ final class DeletionBatch {
 
     private static final int MAX_CATCH_UP = 20_000;
 
+    /** How long the walk of a cascade may take before the batch falls back to roots alone. */
+    static final Duration CASCADE_WALK_LIMIT = Duration.ofSeconds(2);
+
+    private static final Logger log = LoggerFactory.getLogger(DeletionBatch.class);
+
     private final IndexMaintainer index;
     private final CollectorProperties properties;
+    private boolean walkCascades = true;
 
     DeletionBatch(IndexMaintainer index, CollectorProperties properties) {
         this.index = index;
@@ -111,8 +133,44 @@ final class DeletionBatch {
                 false);
     }
 
-    /** Chooses the next cascade after root {@code cursor}, in one committed transaction. */
+    /**
+     * Chooses the next cascade after root {@code cursor}, in one committed transaction. The walk is
+     * bounded in time ({@link #CASCADE_WALK_LIMIT}), since the index's write lock, which the poller also
+     * needs, is held meanwhile: on real data some walks (a deleted BTree's buckets, each the only referrer
+     * of the next one, beside bushy trees) take PostgreSQL's recursive union far longer than their size
+     * suggests. Past the limit this batch and the rest of the run take the old roots alone; what is
+     * below them becomes unreferenced when they go, and a later batch takes it.
+     */
     Choice chooseCascade(Connection c, Eligibility cutoff, long cursor, int size) throws SQLException {
+        if (walkCascades) {
+            try {
+                return chooseCascadeWalk(c, cutoff, cursor, size);
+            } catch (SQLException e) {
+                if (!HoldDeadline.isExpiry(e)) {
+                    throw e;
+                }
+                c.rollback();
+                walkCascades = false;
+                log.info(
+                        "Choosing a cascade below the garbage after zoid {} took over {} ms; the batches of this"
+                                + " run take the unreferenced objects alone",
+                        cursor,
+                        CASCADE_WALK_LIMIT.toMillis());
+            }
+        }
+        return choose(
+                c,
+                "INSERT INTO packer_batch (zoid, tid, since_tid, state_size, source)"
+                        + " SELECT u.zoid, o.tid, u.since_tid, o.state_size, 'r' FROM packer.unreferenced u"
+                        + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false)
+                        + cutoff.notHeld("u", "o") + " AND u.zoid <> 0 AND u.zoid > ? ORDER BY u.zoid LIMIT ?",
+                cutoff,
+                cursor,
+                size,
+                false);
+    }
+
+    private Choice chooseCascadeWalk(Connection c, Eligibility cutoff, long cursor, int size) throws SQLException {
         return choose(
                 c,
                 "INSERT INTO packer_batch (zoid, tid, since_tid, state_size, source)"
@@ -144,6 +202,9 @@ final class DeletionBatch {
             // Temporary tables have no statistics, so estimates pass jit_above_cost and PostgreSQL would
             // spend hundreds of milliseconds compiling statements that run in a few.
             st.execute("SET LOCAL jit = off");
+            if (cascade) {
+                st.execute("SET LOCAL statement_timeout = " + CASCADE_WALK_LIMIT.toMillis());
+            }
         }
         try (PreparedStatement st = c.prepareStatement(insert)) {
             int next = cutoff.bind(st, 1);
@@ -155,6 +216,9 @@ final class DeletionBatch {
             st.executeUpdate();
         }
         try (Statement st = c.createStatement()) {
+            if (cascade) {
+                st.execute("RESET statement_timeout");
+            }
             st.execute("UPDATE packer_batch b SET chunks = c.n FROM (SELECT zoid, count(*) AS n FROM blob_chunk"
                     + " WHERE zoid IN (SELECT zoid FROM packer_batch) GROUP BY zoid) c WHERE c.zoid = b.zoid");
         }
@@ -180,7 +244,7 @@ final class DeletionBatch {
             try (ResultSet rs = st.executeQuery(
                     "SELECT (SELECT count(*) FROM packer_batch), (SELECT watermark FROM packer.progress)")) {
                 rs.next();
-                Choice choice = new Choice(rs.getInt(1), next, rs.getLong(2));
+                Choice choice = new Choice(rs.getInt(1), next, rs.getLong(2), 0);
                 c.commit();
                 return choice;
             }
@@ -197,29 +261,12 @@ final class DeletionBatch {
      * @throws SQLException with SQLSTATE 57014 when the deadline passed ({@link HoldDeadline#isExpiry})
      */
     Deleted delete(Connection c, Choice choice, LockGeneration generation, HoldDeadline deadline) throws Exception {
-        try (Statement st = c.createStatement()) {
-            // Each statement joins the batch to a large table by its key: once a batch is large enough, a
-            // hash or merge join is estimated cheaper than the probes and would read all of object_state
-            // (or of the index tables) under the commit lock. A deletion lost with the server's last
-            // moments only brings garbage back, with its journal rows: no flush under the commit lock (blob
-            // files are removed only after a later, flushed commit).
-            st.execute("SET LOCAL jit = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"
-                    + " SET LOCAL synchronous_commit = off");
-        }
-        IndexMaintainer.Watermark now = index.watermark(c, deadline);
+        IndexMaintainer.Watermark now = index.watermark(c, deadline, FENCE_SETTINGS);
         long watermark = now.tid();
         long changed = 0;
         if (now.behind() || watermark != choice.watermark()) {
             watermark = index.catchUp(c, MAX_CATCH_UP, deadline);
-            deadline.limit(c);
-            String hold = Collector.quarantineHold(c);
-            if (hold != null) {
-                throw new IllegalStateException("collection on hold: " + hold);
-            }
-            changed = keepChanged(c, deadline);
-            if (changed > 0) {
-                keepReferencedFromOutside(c, deadline);
-            }
+            changed = recheck(c, deadline);
         }
         Deleted deleted = deleteUnlessLocked(c, choice, generation, deadline, changed, watermark);
         if (deleted.locked() == 0) {
@@ -230,6 +277,50 @@ final class DeletionBatch {
         keepReferencedFromOutside(c, deadline);
         return deleteUnlessLocked(c, choice, generation, deadline, changed, watermark)
                 .withLocked(locked);
+    }
+
+    /**
+     * Brings the choice up to date with the commits since it, outside the commit lock, in a transaction
+     * of its own: the index catches up, and members no longer as chosen are kept ({@link #recheck}). The
+     * deletion under the lock then only has to look at what lands between this and the lock, usually
+     * nothing: that is what keeps the hold short while Plone writes.
+     */
+    Choice refresh(Connection c, Choice choice) throws Exception {
+        IndexMaintainer.Watermark now = index.watermark(c, HoldDeadline.NONE, "");
+        if (!now.behind() && now.tid() == choice.watermark()) {
+            c.rollback();
+            return choice;
+        }
+        long watermark = index.catchUp(c, MAX_CATCH_UP, HoldDeadline.NONE);
+        long changed = recheck(c, HoldDeadline.NONE);
+        c.commit();
+        return new Choice((int) (choice.count() - changed), choice.cursor(), watermark, choice.kept() + changed);
+    }
+
+    /**
+     * After the index caught up with commits since the choice: none may be quarantined, and members no
+     * longer as chosen are kept, with whatever they reach in the batch. Returns the number kept.
+     */
+    private static long recheck(Connection c, HoldDeadline deadline) throws SQLException {
+        deadline.limit(c);
+        String hold = Collector.quarantineHold(c);
+        if (hold != null) {
+            throw new IllegalStateException("collection on hold: " + hold);
+        }
+        long changed = keepChanged(c, deadline);
+        if (changed == 0) {
+            return 0;
+        }
+        try (Statement st = c.createStatement();
+                ResultSet before = st.executeQuery("SELECT count(*) FROM packer_batch")) {
+            before.next();
+            long members = before.getLong(1);
+            keepReferencedFromOutside(c, deadline);
+            try (ResultSet after = st.executeQuery("SELECT count(*) FROM packer_batch")) {
+                after.next();
+                return changed + members - after.getLong(1);
+            }
+        }
     }
 
     /**

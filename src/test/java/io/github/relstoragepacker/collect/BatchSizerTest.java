@@ -35,16 +35,19 @@ class BatchSizerTest {
     }
 
     @Test
-    void halvesTheTargetWhenACommitQueuedBehindTheBatchDownToASixteenth() {
+    void halvesTheTargetWhilePloneCommitsDownToASixteenth() {
         BatchSizer sizer = new BatchSizer(LIMIT);
-        for (int i = 0; i < 10; i++) {
-            sizer.held(sizer.targetNanos(), 1, true);
-        }
-        assertThat(sizer.targetNanos()).isEqualTo(LIMIT.toNanos() / 16);
-
         sizer.held(sizer.targetNanos(), 0, true);
         assertThat(sizer.targetNanos())
-                .as("Plone still commits: the target does not grow back")
+                .as("Plone committed since the batch before")
+                .isEqualTo(LIMIT.toNanos() / 4);
+        sizer.held(sizer.targetNanos(), 1, false);
+        assertThat(sizer.targetNanos()).as("a commit queued behind the batch").isEqualTo(LIMIT.toNanos() / 8);
+        for (int i = 0; i < 10; i++) {
+            sizer.held(sizer.targetNanos(), 0, true);
+        }
+        assertThat(sizer.targetNanos())
+                .as("Plone still commits: the target stays at its floor")
                 .isEqualTo(LIMIT.toNanos() / 16);
         sizer.held(sizer.targetNanos(), 0, false);
         assertThat(sizer.targetNanos()).isEqualTo(LIMIT.toNanos() / 16 * 5 / 4);
