@@ -161,22 +161,28 @@ final class DeletionBatch {
         return choose(
                 c,
                 "INSERT INTO packer_batch (zoid, tid, since_tid, state_size, source)"
-                        + " SELECT u.zoid, o.tid, u.since_tid, o.state_size, 'r' FROM packer.unreferenced u"
-                        + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false)
-                        + cutoff.notHeld("u", "o") + " AND u.zoid <> 0 AND u.zoid > ? ORDER BY u.zoid LIMIT ?",
+                        + " SELECT u.zoid, o.tid, u.since_tid, o.state_size, 'r'" + rootsAfterCursor(cutoff),
                 cutoff,
                 cursor,
                 size,
                 false);
     }
 
+    /**
+     * The roots of a cascade, as either choice takes them: unreferenced objects old enough and not held,
+     * after the cursor ({@code ?}), in zoid order, at most {@code ?}; {@code u} and {@code o} name them.
+     */
+    private static String rootsAfterCursor(Eligibility cutoff) {
+        return " FROM packer.unreferenced u JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false)
+                + cutoff.notHeld("u", "o") + " AND u.zoid <> 0 AND u.zoid > ? ORDER BY u.zoid LIMIT ?";
+    }
+
     private Choice chooseCascadeWalk(Connection c, Eligibility cutoff, long cursor, int size) throws SQLException {
         return choose(
                 c,
                 "INSERT INTO packer_batch (zoid, tid, since_tid, state_size, source)"
-                        + " WITH RECURSIVE roots AS MATERIALIZED (SELECT u.zoid, u.since_tid FROM packer.unreferenced u"
-                        + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false)
-                        + cutoff.notHeld("u", "o") + " AND u.zoid <> 0 AND u.zoid > ? ORDER BY u.zoid LIMIT ?),"
+                        + " WITH RECURSIVE roots AS MATERIALIZED (SELECT u.zoid, u.since_tid" + rootsAfterCursor(cutoff)
+                        + "),"
                         // the only referrer of each object below is the one it was reached from, so the walk
                         // is a forest: it never meets an object twice, and never enters a cycle
                         + " below (zoid, since_tid, root) AS (SELECT zoid, since_tid, true FROM roots"
