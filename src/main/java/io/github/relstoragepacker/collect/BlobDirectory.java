@@ -20,7 +20,7 @@ import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * RelStorage's shared blob directory ({@code shared-blob-dir true}, facts §5): the oid directories of
+ * RelStorage's shared blob directory ({@code shared-blob-dir true}, docs/relstorage.md §5): the oid directories of
  * the {@code bushy} layout (eight levels, one per oid byte) or the {@code lawn} layout (one level), each
  * holding {@code <tid>.blob} revisions, in-flight {@code *.tmp-} uploads and a {@code .lock} file.
  *

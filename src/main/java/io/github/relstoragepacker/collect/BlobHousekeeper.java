@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Housekeeping of RelStorage's shared blob directory, which RelStorage itself never does in
- * history-free mode (facts §5): every commit of a blob adds a {@code <tid>.blob} file and keeps the
+ * history-free mode (docs/relstorage.md §5): every commit of a blob adds a {@code <tid>.blob} file and keeps the
  * old ones.
  *
  * <p>One walk over the oid directories, in chunks of {@value #CHUNK}, each chunk looked up in {@code
@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  *       must be there (the current blob is never touched; without it nothing in the directory is
  *       provably the object's, and the directory is counted and kept), and the revision that superseded
  *       it was committed before the cutoff (now minus the grace period). A commit racing the walk only ever
- *       adds a revision newer than {@code T} (tids grow under the commit lock, facts §3), which is never
+ *       adds a revision newer than {@code T} (tids grow under the commit lock, docs/relstorage.md §3), which is never
  *       touched; a directory with an upload in flight ({@code .tmp-}) is skipped. A reader whose snapshot
  *       predates the superseding commit may still open the old file: the grace period is what protects
  *       it, exactly as for deleted objects.

@@ -13,7 +13,7 @@ import java.util.function.BooleanSupplier;
 /**
  * Takes RelStorage's commit lock of one generation inside the caller's transaction, only ever with a
  * non-blocking form, retried with a jittered exponential back-off: Plone commits never queue behind
- * us, we queue behind them (facts §2). The lock is released by the transaction's end.
+ * us, we queue behind them (docs/relstorage.md §2). The lock is released by the transaction's end.
  *
  * <ul>
  *   <li>3.5.0a4 and later: {@code pg_try_advisory_xact_lock(-1)}, then also the row lock below, which

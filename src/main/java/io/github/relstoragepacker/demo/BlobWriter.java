@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  *       lo_from_bytea}. Rows wait until their {@code object_state} rows are committed (foreign key),
  *       and at most {@value #PER_TRANSACTION} large objects are made per transaction, because each
  *       holds a lock until commit (the lock table is what relstorage#468 exhausted).
- *   <li>{@link BlobMode#DIRECTORY} ({@code shared-blob-dir true}): a bushy blob directory (facts §5),
+ *   <li>{@link BlobMode#DIRECTORY} ({@code shared-blob-dir true}): a bushy blob directory (docs/relstorage.md §5),
  *       {@code .layout} and {@code tmp/} as ZODB creates them, one {@code <tid>.blob} file per blob,
  *       and for one blob in four an older revision as well, since history-free RelStorage never
  *       removes the files of earlier commits.

@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 
 /**
  * The tids of the generated history: 1 to {@value #MAX_RECORDS_PER_TRANSACTION} records per
- * transaction, in strictly increasing order, as RelStorage's commit lock hands them out (facts §3).
+ * transaction, in strictly increasing order, as RelStorage's commit lock hands them out (docs/relstorage.md §3).
  * A transaction starting at the n-th of N records gets a time about n/N into the span, so intervals
  * are as irregular as transaction sizes, and the last tid stays before the span's end.
  */

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Writes stored ZODB records byte for byte as ZODB 5.4+ on Python 3 does ({@code ObjectWriter}: protocol
- * 3, the class pickle then the state pickle, written by one pickler with one memo; facts §4), so that
+ * 3, the class pickle then the state pickle, written by one pickler with one memo; docs/relstorage.md §4), so that
  * the state pickle may {@code BINGET} the class the first pickle stored.
  *
  * <p>A record is written front to back: {@link #beginRecord}, the state, {@link #endRecord}, then

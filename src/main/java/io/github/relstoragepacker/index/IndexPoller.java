@@ -14,7 +14,7 @@ import javax.sql.DataSource;
  *
  * <p>The watermark written with a chunk is the highest tid all of whose states are in that chunk or
  * an earlier one; it is taken from the snapshot that read the rows, never from a later {@code
- * MAX(tid)}, and tids become visible in tid order (facts §3), so no later commit can land at or below
+ * MAX(tid)}, and tids become visible in tid order (docs/relstorage.md §3), so no later commit can land at or below
  * it. A chunk may end inside a transaction's states (memory stays bounded by the batch size); the
  * watermark then stays below that tid, and a crash re-applies its states, which is harmless.
  */

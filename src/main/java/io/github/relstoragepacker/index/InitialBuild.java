@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>Why concurrent commits cannot be missed: tids are chosen under RelStorage's commit lock and
- * commits become visible in tid order (facts §3), so every state committed after the plan's snapshot
+ * commits become visible in tid order (docs/relstorage.md §3), so every state committed after the plan's snapshot
  * has a tid above W0. Each range reads some snapshot taken after the plan, so it sees every object
  * that existed at W0 (unless deleted since, which the periodic reconciliation removes), possibly in a
  * newer state. The poller then re-reads everything with a tid above W0; applying a state is

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * How ZODB's {@code FilesystemHelper} maps oids to directories in a shared blob directory (facts §5),
+ * How ZODB's {@code FilesystemHelper} maps oids to directories in a shared blob directory (docs/relstorage.md §5),
  * and how it names revision files: {@code <tid_repr>.blob}.
  */
 public enum BlobLayout {

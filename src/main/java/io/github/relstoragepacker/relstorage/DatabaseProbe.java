@@ -15,7 +15,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Recognises a RelStorage database from its catalog, read-only, without touching RelStorage's data.
  *
  * <p>RelStorage keeps no version table, so the generation is read from what each version creates
- * (facts §1): {@code object_state} on the search path makes it RelStorage; {@code transaction} and
+ * (docs/relstorage.md §1): {@code object_state} on the search path makes it RelStorage; {@code transaction} and
  * {@code current_object} beside it make it history-preserving. The body of {@code lock_and_choose_tid()}
  * tells the row-lock generation (3.0 to 3.5.0a3) from the advisory-lock one (3.5.0a4 and later); it is
  * read first because every RelStorage 3+ rewrites its functions when it opens a database, while a

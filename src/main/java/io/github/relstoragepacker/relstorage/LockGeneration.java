@@ -1,7 +1,7 @@
 package io.github.relstoragepacker.relstorage;
 
 /**
- * How a RelStorage generation serialises commits and packs on PostgreSQL (facts §2). Whoever
+ * How a RelStorage generation serialises commits and packs on PostgreSQL (docs/relstorage.md §2). Whoever
  * deletes objects must take the same locks as RelStorage, in RelStorage's order: pack lock first,
  * then the commit lock.
  */

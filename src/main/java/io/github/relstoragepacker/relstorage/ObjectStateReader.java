@@ -19,7 +19,7 @@ import org.postgresql.copy.PGCopyInputStream;
  * <p>Ranges are read with {@code COPY ... TO STDOUT (FORMAT binary)}, which streams rows in the
  * server's own format without a cursor's round trips; memory stays bounded by one row. Changes are
  * read in tid order through a server-side cursor, inside the caller's transaction, so that the caller
- * can take its new watermark from the same snapshot that read the rows (facts §3).
+ * can take its new watermark from the same snapshot that read the rows (docs/relstorage.md §3).
  */
 public final class ObjectStateReader {
 

@@ -44,7 +44,7 @@ public record RelStorageDatabase(
      * @param foreignLargeObjects large objects our role neither owns nor may unlink for another
      *     reason (superuser, {@code lo_compat_privileges}); 0 when every one may be unlinked
      * @param missingLockGrants the privileges the generation's lock statements need and our role lacks
-     *     (facts §2: {@code FOR UPDATE} needs UPDATE, {@code LOCK TABLE ... EXCLUSIVE} needs UPDATE), as
+     *     (docs/relstorage.md §2: {@code FOR UPDATE} needs UPDATE, {@code LOCK TABLE ... EXCLUSIVE} needs UPDATE), as
      *     what to grant, one GRANT statement's privileges and object each; empty when none is missing
      */
     public record Privileges(

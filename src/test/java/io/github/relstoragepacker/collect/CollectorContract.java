@@ -40,7 +40,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * The collector's behaviour, held by this one class and run against every RelStorage lock generation
- * by a small subclass each: the pack scenarios of RelStorage's and ZODB's own test suites (facts §8).
+ * by a small subclass each: the pack scenarios of RelStorage's and ZODB's own test suites (docs/relstorage.md §8).
  * Every test ends by checking, from {@code object_state} alone, that no reachable object references
  * a missing one.
  */

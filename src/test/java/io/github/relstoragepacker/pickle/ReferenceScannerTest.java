@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Hand-built records: the forms Python 2 ZODB wrote, the reference forms of facts §4, and the
+ * Hand-built records: the forms Python 2 ZODB wrote, the reference forms of docs/relstorage.md §4, and the
  * {@code noload} corner cases that zodbpickle's C unpickler was observed to accept or reject (each
  * case below was run through {@code referencesf} on CPython 3.11 with zodbpickle 2.5).
  *

@@ -10,7 +10,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
-/** Tid and time, against the value verified with {@code persistent.TimeStamp} (facts §3). */
+/** Tid and time, against the value verified with {@code persistent.TimeStamp} (docs/relstorage.md §3). */
 class TidsTest {
 
     private static final long VERIFIED_TID = 0x03f5dfaec2222222L;

@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /**
  * A shared blob directory ({@code shared-blob-dir true}) laid out as ZODB's {@code FilesystemHelper}
- * lays it out for RelStorage (facts §5): a {@code .layout} marker, RelStorage's {@code tmp/}, one
+ * lays it out for RelStorage (docs/relstorage.md §5): a {@code .layout} marker, RelStorage's {@code tmp/}, one
  * directory per oid and one {@code <tid>.blob} file per committed revision.
  *
  * @param root the blob directory

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 /**
  * Stored ZODB records, byte for byte as ZODB 5.4+ on Python 3 writes them, built with the project's
  * {@link ZodbPickler} (protocol 3, the class pickle then the state pickle from one pickler with one
- * memo; facts §4).
+ * memo; docs/relstorage.md §4).
  *
  * <p>Tests build object graphs from these instead of opaque bytes, so the collector meets the same
  * opcodes, memo references ({@code BINGET} of a class the record already named) and persistent-id

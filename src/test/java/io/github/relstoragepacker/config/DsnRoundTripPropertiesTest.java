@@ -19,7 +19,7 @@ import org.postgresql.Driver;
  * the way libpq documents (quoted and escaped, or percent-encoded in a URI) reads back to the same
  * keywords, and the JDBC URL PgJDBC parses names the same database and never holds the password.
  */
-class DsnRoundTripProperties {
+class DsnRoundTripPropertiesTest {
 
     record Connection(String host, String dbname, String user, String password) {}
 
