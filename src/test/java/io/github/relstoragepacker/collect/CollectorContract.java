@@ -10,6 +10,7 @@ import io.github.relstoragepacker.testsupport.BlobDirectory;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.RelStorageWriter;
+import io.github.relstoragepacker.testsupport.SettableClock;
 import io.github.relstoragepacker.testsupport.StoredGraph;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import io.github.relstoragepacker.testsupport.ZodbRecords;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
@@ -44,10 +46,14 @@ import org.springframework.test.context.DynamicPropertyRegistry;
  * Every test ends by checking, from {@code object_state} alone, that no reachable object references
  * a missing one.
  */
+@Import(SettableClock.Config.class)
 abstract class CollectorContract {
 
     @Autowired
     CollectionLoop loop;
+
+    @Autowired
+    SettableClock clock;
 
     @Autowired
     BlobDirectoryGuard blobGuard;
@@ -131,6 +137,7 @@ abstract class CollectorContract {
 
     @AfterEach
     void nothingReachableIsMissing() throws Exception {
+        clock.reset();
         assertThat(StoredGraph.read(db().dataSource()).danglingFromRoot())
                 .as("reachable objects missing from object_state")
                 .isEmpty();
@@ -254,10 +261,15 @@ abstract class CollectorContract {
         g.commit(lonely, List.of());
 
         assertThat(pack(Duration.ofHours(1)).outcome()).isEqualTo(Outcome.COMPLETED);
-        assertThat(exists(lonely)).isTrue();
+        assertThat(exists(lonely)).as("unreachable for seconds, grace 1 h").isTrue();
 
-        pack(Duration.ZERO);
-        assertThat(exists(lonely)).isFalse();
+        clock.advance(Duration.ofMinutes(59));
+        pack(Duration.ofHours(1));
+        assertThat(exists(lonely)).as("unreachable for 59 min, grace 1 h").isTrue();
+
+        clock.advance(Duration.ofMinutes(2));
+        pack(Duration.ofHours(1));
+        assertThat(exists(lonely)).as("unreachable for 61 min, grace 1 h").isFalse();
     }
 
     @Test
