@@ -24,7 +24,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class InspectCommand {
 
     static final Set<String> NAMES = Set.of("status", "verify", "check-refs", "path");
-    private static final String USAGE = "usage: java -jar relstorage-packer.jar status | verify [--fraction=F]"
+    static final String USAGE = "usage: java -jar relstorage-packer.jar status | verify [--fraction=F]"
             + " | check-refs [--limit=N] | path OID   [--spring.datasource.url=... ...]";
 
     private InspectCommand() {}

@@ -51,14 +51,18 @@ public final class IndexBenchmark {
         this.options = options;
     }
 
+    /** The command's synopsis. */
+    public static final String USAGE = "usage: java -jar relstorage-packer.jar benchmark-index --url=JDBC_URL"
+            + " [--user=U] [--password=P] [--tps=100] [--objects-per-tx=10] [--load-seconds=30]"
+            + " [--poll-interval=200] [--threads=0]";
+
     /** Entry point of {@code benchmark-index --url=JDBC_URL [--user= --password= --tps= ...]}. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Map<String, String> options = new HashMap<>();
         for (String arg : Arrays.copyOfRange(args, 1, args.length)) {
             int eq = arg.indexOf('=');
             if (!arg.startsWith("--") || eq < 0) {
-                err.println("usage: benchmark-index --url=JDBC_URL [--user=U] [--password=P] [--tps=100]"
-                        + " [--objects-per-tx=10] [--load-seconds=30] [--poll-interval=200] [--threads=0]");
+                err.println(USAGE);
                 return 2;
             }
             options.put(arg.substring(2, eq), arg.substring(eq + 1));

@@ -104,6 +104,22 @@ class CommandLineJarIT {
 
     @Test
     @Order(5)
+    void helpNeedsNoServerAndNoDatabase() throws Exception {
+        Process process = new ProcessBuilder(PackagedJar.command("--help"))
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).as(out).isZero();
+        assertThat(out)
+                .contains("commands:")
+                .contains("  pack ")
+                .doesNotContain("Tomcat")
+                .doesNotContain("Spring");
+    }
+
+    @Test
     void usageErrorsExitWithTwo() throws Exception {
         assertThat(run("pack").exit()).isEqualTo(2);
         assertThat(run("pack", "--days=soon").exit()).isEqualTo(2);
