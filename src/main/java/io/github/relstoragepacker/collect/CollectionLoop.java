@@ -80,8 +80,10 @@ public class CollectionLoop implements SmartLifecycle {
     private volatile @Nullable CollectionProgress current;
     private volatile @Nullable Finished lastRun;
     private volatile double lastSuccessSeconds = Double.NaN;
-    private Instant nextDrain;
-    private Instant nextMark;
+    private volatile @Nullable Finished lastDrain;
+    private volatile @Nullable Finished lastMark;
+    private volatile Instant nextDrain;
+    private volatile Instant nextMark;
     private boolean wasActive;
     private final AtomicLong pausedWhileDue = new AtomicLong();
 
@@ -453,6 +455,26 @@ public class CollectionLoop implements SmartLifecycle {
         return lastRun;
     }
 
+    /** The last drain that ended, scheduled or explicit, or null if none did since the start. */
+    public @Nullable Finished lastDrain() {
+        return lastDrain;
+    }
+
+    /** The last cycle collection (mark) that ended, scheduled or explicit, or null if none did since the start. */
+    public @Nullable Finished lastMark() {
+        return lastMark;
+    }
+
+    /** When the next scheduled drain is due (it waits while paused, on hold or a command runs). */
+    public Instant nextDrain() {
+        return nextDrain;
+    }
+
+    /** When the next scheduled cycle collection (mark) is due. */
+    public Instant nextMark() {
+        return nextMark;
+    }
+
     /** Why the last run refused to delete anything, or null if it did not. */
     public @Nullable String holdReason() {
         Finished last = lastRun;
@@ -506,7 +528,13 @@ public class CollectionLoop implements SmartLifecycle {
     }
 
     private void finished(CollectionResult result) {
-        lastRun = new Finished(result, clock.instant());
+        Finished done = new Finished(result, clock.instant());
+        lastRun = done;
+        if (result.kind() == CollectionKind.DRAIN) {
+            lastDrain = done;
+        } else if (result.kind() == CollectionKind.CYCLES) {
+            lastMark = done;
+        }
         if (result.outcome() == CollectionResult.Outcome.COMPLETED) {
             lastSuccessSeconds = clock.millis() / 1000.0;
         }

@@ -38,8 +38,9 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The status page in a real headless Chromium (Debian's chromium and chromium-driver, which {@code
  * .ci/run} installs; elsewhere the test is skipped with a message when they are missing): it shows live numbers, its "Pack now" form is refused without the token and
- * starts a pack with it, and the finished pack appears in the table. The screenshot is kept in
- * {@code target/status-page.png}.
+ * starts a pack with it, and the finished pack appears in the table and on its own page. The charts
+ * have labelled axes and read samples an earlier process wrote. Screenshots are kept in {@code
+ * target/screenshots/}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class StatusPageBrowserTest {
@@ -96,7 +97,7 @@ class StatusPageBrowserTest {
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
-                "--window-size=1100,1700",
+                "--window-size=1100,2400",
                 "--user-data-dir=" + profile);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
@@ -130,8 +131,20 @@ class StatusPageBrowserTest {
         });
         String page = "http://127.0.0.1:" + port + "/";
 
+        // a sample an earlier process wrote: the charts read the table, not this process' memory
+        new JdbcTemplate(db.dataSource())
+                .update("INSERT INTO packer.garbage_sample (at, pending, pending_bytes, deleted)"
+                        + " VALUES (now() - interval '90 minutes', 12345, 67890, 0)");
         browser.get(page);
         assertThat(text("phase")).isEqualTo("idle");
+        assertThat(text("chart-pending")).contains("Garbage pending (objects)").contains("20k");
+        assertThat(browser.findElements(By.cssSelector("#chart-pending .x-label")))
+                .hasSize(7);
+        assertThat(text("chart-bytes")).contains("KiB");
+        assertThat(text("chart-rate")).contains("/s");
+        assertThat(text("settings")).contains("packer.collector.grace").contains("24h");
+        assertThat(text("next-drain")).matches("\\d\\d:\\d\\d:\\d\\d");
+        screenshot("status-before");
         assertThat(text("objects")).isEqualTo("61");
         assertThat(text("unreferenced")).isEqualTo("30");
 
@@ -157,8 +170,17 @@ class StatusPageBrowserTest {
         });
         assertThat(text("objects")).isEqualTo("31");
         assertThat(text("packs")).contains("token");
+        assertThat(text("totals")).contains("30");
+        screenshot("status");
 
-        Path screenshot = Path.of("target", "status-page.png");
+        browser.findElement(By.cssSelector("#packs a")).click();
+        assertThat(text("state")).isEqualTo("completed");
+        assertThat(text("deleted-objects")).isEqualTo("30");
+        screenshot("pack");
+    }
+
+    private void screenshot(String name) throws Exception {
+        Path screenshot = Path.of("target", "screenshots", name + ".png");
         Files.createDirectories(screenshot.getParent());
         File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
         Files.copy(shot.toPath(), screenshot, StandardCopyOption.REPLACE_EXISTING);
