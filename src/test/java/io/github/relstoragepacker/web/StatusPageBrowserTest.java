@@ -77,6 +77,14 @@ class StatusPageBrowserTest {
 
     @BeforeEach
     void startBrowser() {
+        browser = chromium(profile);
+    }
+
+    /**
+     * A headless Chromium with its profile in {@code profile}; the test is skipped when none is
+     * installed, unless {@value #REQUIRE_BROWSER} is set.
+     */
+    static WebDriver chromium(Path profile) {
         boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
         String missing = "No headless Chromium: the status page's browser test needs Debian's chromium and"
                 + " chromium-driver packages (apt-get install chromium chromium-driver)";
@@ -103,7 +111,7 @@ class StatusPageBrowserTest {
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
                 .build();
-        browser = new ChromeDriver(service, options);
+        return new ChromeDriver(service, options);
     }
 
     @AfterEach
@@ -180,6 +188,11 @@ class StatusPageBrowserTest {
     }
 
     private void screenshot(String name) throws Exception {
+        screenshot(browser, name);
+    }
+
+    /** Keeps what {@code browser} shows in {@code target/screenshots/<name>.png}. */
+    static void screenshot(WebDriver browser, String name) throws Exception {
         Path screenshot = Path.of("target", "screenshots", name + ".png");
         Files.createDirectories(screenshot.getParent());
         File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
