@@ -98,6 +98,7 @@ class StatusPage {
                 .orElseThrow(() -> new ResponseStatusException(
                         HttpStatus.NOT_FOUND, "pack " + id + " does not exist; the status page lists the recent ones"));
         model.addAttribute("pack", job);
+        model.addAttribute("grace", human(job.request().grace()));
         return "pack";
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.relstoragepacker.index.IndexStatistics;
+import io.github.relstoragepacker.relstorage.Oids;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.RelStorageWriter;
@@ -185,6 +186,23 @@ class StatusPageBrowserTest {
         assertThat(text("state")).isEqualTo("completed");
         assertThat(text("deleted-objects")).isEqualTo("30");
         screenshot("pack");
+
+        browser.get("http://127.0.0.1:" + port + "/objects");
+        browser.findElement(By.id("oid")).sendKeys(String.valueOf(children.get(4)));
+        browser.findElement(By.cssSelector("#oid-form button")).click();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !browser.findElements(By.id("path")).isEmpty());
+        assertThat(browser.findElements(By.cssSelector("#path li"))).hasSize(2);
+        assertThat(text("path")).startsWith(Oids.hex(0)).contains(Oids.hex(children.get(4)));
+        assertThat(text("reachability")).startsWith("referenced");
+        assertThat(text("referrers")).startsWith("1").contains(Oids.hex(0));
+        assertThat(text("classes")).contains("class").isNotEqualTo("class objects state bytes");
+        screenshot("objects");
+
+        browser.findElement(By.id("oid")).clear();
+        browser.findElement(By.id("oid")).sendKeys("zz");
+        browser.findElement(By.cssSelector("#oid-form button")).click();
+        assertThat(text("error")).contains("'zz' is not an oid");
     }
 
     private void screenshot(String name) throws Exception {
