@@ -180,6 +180,8 @@ class StatusPageBrowserTest {
         assertThat(text("objects")).isEqualTo("31");
         assertThat(text("packs")).contains("token");
         assertThat(text("totals")).contains("30");
+        // the leader lock's holder sits between transactions: its session's start dates it
+        assertThat(text("locks")).containsPattern("leader .*\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d");
         screenshot("status");
 
         browser.findElement(By.cssSelector("#packs a")).click();
