@@ -286,6 +286,11 @@ public class CollectionLoop implements SmartLifecycle {
                 return false;
             }
             finished(result);
+            if (kind == CollectionKind.DRAIN) {
+                lastDrain = lastRun;
+            } else {
+                lastMark = lastRun;
+            }
             if (result.objects() > 0 || result.outcome() != CollectionResult.Outcome.COMPLETED) {
                 log.info(
                         "{} collection: {} objects ({} bytes) deleted, {}{}",
@@ -455,12 +460,12 @@ public class CollectionLoop implements SmartLifecycle {
         return lastRun;
     }
 
-    /** The last drain that ended, scheduled or explicit, or null if none did since the start. */
+    /** The last scheduled drain that ended, or null if none did since the start (packs are not counted). */
     public @Nullable Finished lastDrain() {
         return lastDrain;
     }
 
-    /** The last cycle collection (mark) that ended, scheduled or explicit, or null if none did since the start. */
+    /** The last scheduled cycle collection (mark) that ended, or null if none did since the start. */
     public @Nullable Finished lastMark() {
         return lastMark;
     }
@@ -528,13 +533,7 @@ public class CollectionLoop implements SmartLifecycle {
     }
 
     private void finished(CollectionResult result) {
-        Finished done = new Finished(result, clock.instant());
-        lastRun = done;
-        if (result.kind() == CollectionKind.DRAIN) {
-            lastDrain = done;
-        } else if (result.kind() == CollectionKind.CYCLES) {
-            lastMark = done;
-        }
+        lastRun = new Finished(result, clock.instant());
         if (result.outcome() == CollectionResult.Outcome.COMPLETED) {
             lastSuccessSeconds = clock.millis() / 1000.0;
         }
