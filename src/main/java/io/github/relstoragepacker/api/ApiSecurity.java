@@ -24,7 +24,7 @@ import org.springframework.security.web.authentication.AnonymousAuthenticationFi
  * <ul>
  *   <li>Actuator (its own port): open, read-only; keep that port inside the cluster.
  *   <li>The OpenAPI description: open.
- *   <li>Reading (GET of the status page and of {@code /api/v1}): a credential, unless {@code
+ *   <li>Reading (GET of the status pages, {@code /}, {@code /packs/{id}} and {@code /objects}, and of {@code /api/v1}): a credential, unless {@code
  *       packer.api.public-status} opens it.
  *   <li>Changing anything (POST, DELETE): a credential, always. With no credential configured these
  *       endpoints are disabled and answer 403 with the fix.
@@ -39,7 +39,7 @@ import org.springframework.security.web.authentication.AnonymousAuthenticationFi
 class ApiSecurity {
 
     private static final Logger log = LoggerFactory.getLogger(ApiSecurity.class);
-    private static final String[] READ = {"/", "/api/v1/**"};
+    private static final String[] READ = {"/", "/packs/*", "/objects", "/api/v1/**"};
 
     @Bean
     Credentials apiCredentials(ApiProperties properties) {
@@ -73,7 +73,7 @@ class ApiSecurity {
                     if (properties.publicStatus()) {
                         a.requestMatchers(HttpMethod.GET, READ).permitAll();
                     }
-                    a.requestMatchers("/api/v1/**", "/").hasAuthority(CredentialFilter.OPERATOR);
+                    a.requestMatchers(READ).hasAuthority(CredentialFilter.OPERATOR);
                     a.anyRequest().denyAll();
                 })
                 .exceptionHandling(e -> e.authenticationEntryPoint(

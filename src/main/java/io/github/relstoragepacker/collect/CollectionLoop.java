@@ -80,8 +80,10 @@ public class CollectionLoop implements SmartLifecycle {
     private volatile @Nullable CollectionProgress current;
     private volatile @Nullable Finished lastRun;
     private volatile double lastSuccessSeconds = Double.NaN;
-    private Instant nextDrain;
-    private Instant nextMark;
+    private volatile @Nullable Finished lastDrain;
+    private volatile @Nullable Finished lastMark;
+    private volatile Instant nextDrain;
+    private volatile Instant nextMark;
     private boolean wasActive;
     private final AtomicLong pausedWhileDue = new AtomicLong();
 
@@ -284,6 +286,11 @@ public class CollectionLoop implements SmartLifecycle {
                 return false;
             }
             finished(result);
+            if (kind == CollectionKind.DRAIN) {
+                lastDrain = lastRun;
+            } else {
+                lastMark = lastRun;
+            }
             if (result.objects() > 0 || result.outcome() != CollectionResult.Outcome.COMPLETED) {
                 log.info(
                         "{} collection: {} objects ({} bytes) deleted, {}{}",
@@ -451,6 +458,26 @@ public class CollectionLoop implements SmartLifecycle {
     /** The last run that ended, scheduled or explicit, or null if none did since the start. */
     public @Nullable Finished lastRun() {
         return lastRun;
+    }
+
+    /** The last scheduled drain that ended, or null if none did since the start (packs are not counted). */
+    public @Nullable Finished lastDrain() {
+        return lastDrain;
+    }
+
+    /** The last scheduled cycle collection (mark) that ended, or null if none did since the start. */
+    public @Nullable Finished lastMark() {
+        return lastMark;
+    }
+
+    /** When the next scheduled drain is due (it waits while paused, on hold or a command runs). */
+    public Instant nextDrain() {
+        return nextDrain;
+    }
+
+    /** When the next scheduled cycle collection (mark) is due. */
+    public Instant nextMark() {
+        return nextMark;
     }
 
     /** Why the last run refused to delete anything, or null if it did not. */

@@ -15,6 +15,7 @@ import io.github.relstoragepacker.relstorage.TargetDatabase;
 import io.github.relstoragepacker.relstorage.Tids;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -84,6 +85,10 @@ public class StatusService {
         } else if (counts != null && counts.quarantined() > 0) {
             phase = "on hold";
             reason = counts.quarantined() + " object(s) cannot be read; see GET /api/v1/status and packer.quarantine";
+        } else if (drainingNow()) {
+            // a drain's batches last milliseconds, so a page almost never sees one under way: one that
+            // deleted something within its interval means the drain keeps working
+            phase = "draining";
         } else if (index.phase() == IndexMaintainer.Phase.CATCHING_UP) {
             phase = "catching up";
         } else {
@@ -110,6 +115,13 @@ public class StatusService {
                                 last.result().message()),
                 lastPack(),
                 database());
+    }
+
+    private boolean drainingNow() {
+        CollectionLoop.Finished drain = loop.lastDrain();
+        return drain != null
+                && drain.result().objects() > 0
+                && drain.at().plus(collector.drainInterval().multipliedBy(2)).isAfter(Instant.now());
     }
 
     /** Who holds RelStorage's commit and pack locks and our leader lock now; empty if unknown. */

@@ -29,7 +29,11 @@ public final class LockHolders {
      * @param application its application_name ("relstorage-packer", Plone's, ...)
      * @param client its client address, when visible
      * @param user its role
-     * @param transactionStart when its transaction began (how long it has held or waited)
+     * @param transactionStart when its transaction began (how long it has held or waited); null for a
+     *     session idle between transactions, as a holder of a session-level advisory lock often is
+     * @param since since when it holds or waits: its transaction's start, else (a session lock held
+     *     between transactions; PostgreSQL does not date locks) its session's start, the earliest it
+     *     can have taken the lock
      */
     public record Holder(
             String lock,
@@ -38,7 +42,8 @@ public final class LockHolders {
             @Nullable String application,
             @Nullable String client,
             @Nullable String user,
-            @Nullable Instant transactionStart) {}
+            @Nullable Instant transactionStart,
+            @Nullable Instant since) {}
 
     /** The sessions holding or waiting for the commit, pack and leader locks of {@code generation}. */
     public static List<Holder> read(Connection c, LockGeneration generation, @Nullable String schema, long leaderKey)
@@ -52,7 +57,8 @@ public final class LockHolders {
                 + " WHEN ((l.classid::bigint << 32) | l.objid::bigint) = ? THEN 'commit'"
                 + " WHEN ((l.classid::bigint << 32) | l.objid::bigint) = ? THEN 'pack'"
                 + " ELSE 'leader' END AS lock,"
-                + " l.pid, l.granted, a.application_name, host(a.client_addr), a.usename, a.xact_start"
+                + " l.pid, l.granted, a.application_name, host(a.client_addr), a.usename, a.xact_start,"
+                + " coalesce(a.xact_start, a.backend_start)"
                 + " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
                 + " WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND ("
                 + " (l.locktype = 'advisory' AND l.objsubid = 1"
@@ -75,6 +81,7 @@ public final class LockHolders {
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     Timestamp start = rs.getTimestamp(7);
+                    Timestamp since = rs.getTimestamp(8);
                     holders.add(new Holder(
                             rs.getString(1),
                             rs.getInt(2),
@@ -82,7 +89,8 @@ public final class LockHolders {
                             rs.getString(4),
                             rs.getString(5),
                             rs.getString(6),
-                            start == null ? null : start.toInstant()));
+                            start == null ? null : start.toInstant(),
+                            since == null ? null : since.toInstant()));
                 }
             }
         }

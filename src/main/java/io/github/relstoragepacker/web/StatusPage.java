@@ -1,39 +1,187 @@
 package io.github.relstoragepacker.web;
 
+import io.github.relstoragepacker.collect.CollectionLoop;
+import io.github.relstoragepacker.collect.CollectorProperties;
+import io.github.relstoragepacker.collect.PackJob;
 import io.github.relstoragepacker.collect.PackJobs;
 import io.github.relstoragepacker.ops.DaemonStatus;
 import io.github.relstoragepacker.ops.GarbageHistory;
 import io.github.relstoragepacker.ops.StatusService;
 import io.github.relstoragepacker.relstorage.LockHolders;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.reflect.RecordComponent;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DataAccessException;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.server.ResponseStatusException;
 
-/** {@code GET /}: the status page. Reading it needs what reading the API needs. */
+/**
+ * {@code GET /}: the status page, and {@code GET /packs/{id}}: one pack. Reading them needs what
+ * reading the API needs. Everything is rendered here, charts included, so the page works without
+ * JavaScript (only "Pack now" needs it).
+ */
 @Controller
 class StatusPage {
+
+    /** The chart windows an operator may pick with {@code ?window=}. */
+    static final Map<String, Duration> WINDOWS = Map.of("2h", Duration.ofHours(2), "24h", Duration.ofHours(24));
 
     private final StatusService status;
     private final PackJobs packs;
     private final GarbageHistory history;
+    private final CollectionLoop loop;
+    private final CollectorProperties collector;
+    private final MeterRegistry registry;
 
-    StatusPage(StatusService status, PackJobs packs, GarbageHistory history) {
+    StatusPage(
+            StatusService status,
+            PackJobs packs,
+            GarbageHistory history,
+            CollectionLoop loop,
+            CollectorProperties collector,
+            MeterRegistry registry) {
         this.status = status;
         this.packs = packs;
         this.history = history;
+        this.loop = loop;
+        this.collector = collector;
+        this.registry = registry;
     }
 
+    /**
+     * Objects, bytes and blob files deleted by this instance since it started.
+     *
+     * @param objects objects deleted
+     * @param bytes their state bytes
+     * @param blobFiles blob files removed
+     */
+    record Totals(long objects, long bytes, long blobFiles) {}
+
     @GetMapping("/")
-    String page(Model model) {
+    String page(@RequestParam(defaultValue = "2h") String window, Model model) {
+        Duration span = WINDOWS.get(window);
+        if (span == null) {
+            throw new ResponseStatusException(
+                    HttpStatus.BAD_REQUEST,
+                    "window '" + window + "' is not one of " + WINDOWS.keySet() + "; use ?window=2h or ?window=24h");
+        }
         DaemonStatus s = status.status();
         model.addAttribute("status", s);
+        model.addAttribute("problems", problems(s));
         model.addAttribute("locks", locks());
         model.addAttribute("packs", recentPacks());
-        model.addAttribute("chart", HistoryChart.of(history.points()));
+        model.addAttribute("window", window);
+        model.addAttribute("charts", charts(span));
+        model.addAttribute("loop", loop);
+        model.addAttribute("settings", settings());
+        model.addAttribute("totals", totals());
         return "status";
+    }
+
+    @GetMapping("/packs/{id}")
+    String pack(@PathVariable long id, Model model) {
+        PackJob job = packs.find(id)
+                .orElseThrow(() -> new ResponseStatusException(
+                        HttpStatus.NOT_FOUND, "pack " + id + " does not exist; the status page lists the recent ones"));
+        model.addAttribute("pack", job);
+        model.addAttribute("grace", human(job.request().grace()));
+        return "pack";
+    }
+
+    private List<HistoryChart> charts(Duration span) {
+        List<GarbageHistory.Point> points = history.window(span);
+        Instant end = Instant.now();
+        ZoneId zone = ZoneId.systemDefault();
+        Duration gap = GarbageHistory.GAP.plus(span.dividedBy(GarbageHistory.POINTS));
+        return List.of(
+                HistoryChart.of(
+                        "chart-pending",
+                        "Garbage pending (objects)",
+                        HistoryChart.Unit.OBJECTS,
+                        points,
+                        p -> p.at().getEpochSecond(),
+                        GarbageHistory.Point::pending,
+                        end,
+                        span,
+                        gap,
+                        zone),
+                HistoryChart.of(
+                        "chart-bytes",
+                        "Garbage pending (state bytes)",
+                        HistoryChart.Unit.BYTES,
+                        points,
+                        p -> p.at().getEpochSecond(),
+                        GarbageHistory.Point::pendingBytes,
+                        end,
+                        span,
+                        gap,
+                        zone),
+                HistoryChart.of(
+                        "chart-rate",
+                        "Deleted (objects/s)",
+                        HistoryChart.Unit.PER_SECOND,
+                        points,
+                        p -> p.at().getEpochSecond(),
+                        GarbageHistory.Point::deletedPerSecond,
+                        end,
+                        span,
+                        gap,
+                        zone));
+    }
+
+    /** The database's problems but the one the phase's reason already says. */
+    private static List<String> problems(DaemonStatus s) {
+        String reason = s.reason();
+        return s.database().problems().stream()
+                .filter(p -> reason == null || !reason.contains(p) && !p.contains(reason))
+                .toList();
+    }
+
+    /** The collector's settings by their property names; it holds no secret. */
+    private Map<String, String> settings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (RecordComponent c : CollectorProperties.class.getRecordComponents()) {
+            try {
+                Object value = c.getAccessor().invoke(collector);
+                settings.put(
+                        "packer.collector."
+                                + c.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT),
+                        value == null ? "unset" : value instanceof Duration d ? human(d) : String.valueOf(value));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return settings;
+    }
+
+    static String human(Duration d) {
+        return d.toString().substring(2).replaceAll("(\\d[HMS])(?!$)", "$1 ").toLowerCase(Locale.ROOT);
+    }
+
+    private Totals totals() {
+        return new Totals(
+                count("packer.collector.deleted.objects"),
+                count("packer.collector.deleted.bytes"),
+                count("packer.collector.deleted.blob.files"));
+    }
+
+    private long count(String name) {
+        @Nullable Counter counter = registry.find(name).counter();
+        return counter == null ? 0 : Math.round(counter.count());
     }
 
     private List<LockHolders.Holder> locks() {
@@ -44,7 +192,7 @@ class StatusPage {
         }
     }
 
-    private List<io.github.relstoragepacker.collect.PackJob> recentPacks() {
+    private List<PackJob> recentPacks() {
         try {
             return packs.recent(5);
         } catch (DataAccessException e) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.relstoragepacker.index.IndexStatistics;
+import io.github.relstoragepacker.relstorage.Oids;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.RelStorageWriter;
@@ -38,8 +39,9 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The status page in a real headless Chromium (Debian's chromium and chromium-driver, which {@code
  * .ci/run} installs; elsewhere the test is skipped with a message when they are missing): it shows live numbers, its "Pack now" form is refused without the token and
- * starts a pack with it, and the finished pack appears in the table. The screenshot is kept in
- * {@code target/status-page.png}.
+ * starts a pack with it, and the finished pack appears in the table and on its own page. The charts
+ * have labelled axes and read samples an earlier process wrote. Screenshots are kept in {@code
+ * target/screenshots/}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class StatusPageBrowserTest {
@@ -76,6 +78,14 @@ class StatusPageBrowserTest {
 
     @BeforeEach
     void startBrowser() {
+        browser = chromium(profile);
+    }
+
+    /**
+     * A headless Chromium with its profile in {@code profile}; the test is skipped when none is
+     * installed, unless {@value #REQUIRE_BROWSER} is set.
+     */
+    static WebDriver chromium(Path profile) {
         boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
         String missing = "No headless Chromium: the status page's browser test needs Debian's chromium and"
                 + " chromium-driver packages (apt-get install chromium chromium-driver)";
@@ -96,13 +106,13 @@ class StatusPageBrowserTest {
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
-                "--window-size=1100,1700",
+                "--window-size=1100,2400",
                 "--user-data-dir=" + profile);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
                 .build();
-        browser = new ChromeDriver(service, options);
+        return new ChromeDriver(service, options);
     }
 
     @AfterEach
@@ -130,8 +140,20 @@ class StatusPageBrowserTest {
         });
         String page = "http://127.0.0.1:" + port + "/";
 
+        // a sample an earlier process wrote: the charts read the table, not this process' memory
+        new JdbcTemplate(db.dataSource())
+                .update("INSERT INTO packer.garbage_sample (at, pending, pending_bytes, deleted)"
+                        + " VALUES (now() - interval '90 minutes', 12345, 67890, 0)");
         browser.get(page);
         assertThat(text("phase")).isEqualTo("idle");
+        assertThat(text("chart-pending")).contains("Garbage pending (objects)").contains("20k");
+        assertThat(browser.findElements(By.cssSelector("#chart-pending .x-label")))
+                .hasSize(7);
+        assertThat(text("chart-bytes")).contains("KiB");
+        assertThat(text("chart-rate")).contains("/s");
+        assertThat(text("settings")).contains("packer.collector.grace").contains("24h");
+        assertThat(text("next-drain")).matches("\\d\\d:\\d\\d:\\d\\d");
+        screenshot("status-before");
         assertThat(text("objects")).isEqualTo("61");
         assertThat(text("unreferenced")).isEqualTo("30");
 
@@ -157,8 +179,41 @@ class StatusPageBrowserTest {
         });
         assertThat(text("objects")).isEqualTo("31");
         assertThat(text("packs")).contains("token");
+        assertThat(text("totals")).contains("30");
+        // the leader lock's holder sits between transactions: its session's start dates it
+        assertThat(text("locks")).containsPattern("leader .*\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d");
+        screenshot("status");
 
-        Path screenshot = Path.of("target", "status-page.png");
+        browser.findElement(By.cssSelector("#packs a")).click();
+        assertThat(text("state")).isEqualTo("completed");
+        assertThat(text("deleted-objects")).isEqualTo("30");
+        screenshot("pack");
+
+        browser.get("http://127.0.0.1:" + port + "/objects");
+        browser.findElement(By.id("oid")).sendKeys(String.valueOf(children.get(4)));
+        browser.findElement(By.cssSelector("#oid-form button")).click();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !browser.findElements(By.id("path")).isEmpty());
+        assertThat(browser.findElements(By.cssSelector("#path li"))).hasSize(2);
+        assertThat(text("path")).startsWith(Oids.hex(0)).contains(Oids.hex(children.get(4)));
+        assertThat(text("reachability")).startsWith("referenced");
+        assertThat(text("referrers")).startsWith("1").contains(Oids.hex(0));
+        assertThat(text("classes")).contains("class").isNotEqualTo("class objects state bytes");
+        screenshot("objects");
+
+        browser.findElement(By.id("oid")).clear();
+        browser.findElement(By.id("oid")).sendKeys("zz");
+        browser.findElement(By.cssSelector("#oid-form button")).click();
+        assertThat(text("error")).contains("'zz' is not an oid");
+    }
+
+    private void screenshot(String name) throws Exception {
+        screenshot(browser, name);
+    }
+
+    /** Keeps what {@code browser} shows in {@code target/screenshots/<name>.png}. */
+    static void screenshot(WebDriver browser, String name) throws Exception {
+        Path screenshot = Path.of("target", "screenshots", name + ".png");
         Files.createDirectories(screenshot.getParent());
         File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
         Files.copy(shot.toPath(), screenshot, StandardCopyOption.REPLACE_EXISTING);
