@@ -450,6 +450,11 @@ public class CollectionLoop implements SmartLifecycle {
         return pause.paused() != null;
     }
 
+    /** Whether drains and marks run on their schedule at all ({@code packer.collector.enabled}). */
+    public boolean continuous() {
+        return properties.enabled();
+    }
+
     /** The run under way (scheduled or explicit), or null when idle. */
     public @Nullable CollectionProgress current() {
         return current;

@@ -78,6 +78,7 @@ class StatusPageDrainingBrowserTest {
                     return browser.findElement(By.id("phase")).getText().strip().equals("draining");
                 });
         assertThat(browser.findElement(By.id("last-drain")).getText()).contains("deleted, completed");
+        assertThat(browser.findElement(By.id("next-drain")).getText()).matches("\\d\\d:\\d\\d:\\d\\d");
         StatusPageBrowserTest.screenshot(browser, "status-draining");
     }
 }
