@@ -16,8 +16,8 @@ import java.util.function.ToDoubleFunction;
  *
  * @param id the element id
  * @param title what is drawn, with its unit
- * @param path the line's SVG path, broken where samples are further apart than {@code gap}; empty
- *     without samples
+ * @param path the line's SVG path, broken where samples are further apart than {@code gap}, each piece
+ *     starting with a dot so that a lone sample shows; empty without samples
  * @param yTicks the y axis' labels
  * @param xTicks the x axis' labels
  */
@@ -63,8 +63,10 @@ record HistoryChart(String id, String title, String path, List<Tick> yTicks, Lis
             double t = at.applyAsDouble(p);
             double x = LEFT + (t - from) * (RIGHT - LEFT) / span;
             double y = BOTTOM - value.applyAsDouble(p) * (BOTTOM - TOP) / top;
-            // no line across a time without samples (the daemon was down): it would invent values
-            line.append(String.format(Locale.ROOT, "%s%.1f,%.1f ", t - before > gap.toSeconds() ? "M" : "L", x, y));
+            // no line across a time without samples (the daemon was down): it would invent values;
+            // the zero-length segment draws a lone sample as a dot (round caps) instead of nothing
+            line.append(String.format(
+                    Locale.ROOT, t - before > gap.toSeconds() ? "M%.1f,%.1f l0,0 " : "L%.1f,%.1f ", x, y));
             before = t;
         }
         List<Tick> yTicks = new ArrayList<>();

@@ -149,6 +149,10 @@ class StatusPageBrowserTest {
         assertThat(text("chart-pending")).contains("Garbage pending (objects)").contains("20k");
         assertThat(browser.findElements(By.cssSelector("#chart-pending .x-label")))
                 .hasSize(7);
+        // that lone sample is drawn (as a dot), not only the axis it scaled
+        assertThat(browser.findElement(By.cssSelector("#chart-pending path")).getAttribute("d"))
+                .startsWith("M")
+                .contains("l0,0");
         assertThat(text("chart-bytes")).contains("KiB");
         assertThat(text("chart-rate")).contains("/s");
         assertThat(text("settings")).contains("packer.collector.grace").contains("24h");
