@@ -14,7 +14,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class CollectBenchmarkCommand {
 
     public static final String NAME = "benchmark-collect";
-    private static final String USAGE = "usage: java -jar relstorage-packer.jar benchmark-collect"
+    static final String USAGE = "usage: java -jar relstorage-packer.jar benchmark-collect"
             + " --spring.datasource.url=JDBC_URL [--tps=50] [--objects-per-tx=10] [--writers=4] [--seconds=20]"
             + " [--busy-threads=0] [--packer.collector.blob-directory=PATH]";
     private static final List<String> OPTIONS =

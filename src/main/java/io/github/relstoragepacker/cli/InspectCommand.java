@@ -11,7 +11,7 @@ import io.github.relstoragepacker.relstorage.Oids;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -23,15 +23,15 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class InspectCommand {
 
-    static final Set<String> NAMES = Set.of("status", "verify", "check-refs", "path");
-    private static final String USAGE = "usage: java -jar relstorage-packer.jar status | verify [--fraction=F]"
-            + " | check-refs [--limit=N] | path OID   [--spring.datasource.url=... ...]";
+    private static final Map<String, String> OPTIONS =
+            Map.of("status", "", "verify", " [--fraction=F]", "check-refs", " [--limit=N]", "path", " OID");
 
     private InspectCommand() {}
 
-    /** Whether {@code args} name one of these commands. */
-    public static boolean handles(String[] args) {
-        return args.length > 0 && NAMES.contains(args[0]);
+    /** The usage line of the command {@code name}, one of status, verify, check-refs and path. */
+    static String usage(String name) {
+        return "usage: java -jar relstorage-packer.jar " + name + OPTIONS.get(name)
+                + " [--spring.datasource.url=... --spring.datasource.username=... --spring.datasource.password=...]";
     }
 
     /** Runs the command and returns its exit code. */
@@ -44,7 +44,7 @@ public final class InspectCommand {
             options = Options.parse(args[0], own);
         } catch (IllegalArgumentException e) {
             err.println(args[0] + ": " + e.getMessage());
-            err.println(USAGE);
+            err.println(usage(args[0]));
             return CommandLine.USAGE;
         }
         try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {

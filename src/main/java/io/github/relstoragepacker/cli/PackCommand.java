@@ -31,7 +31,7 @@ public final class PackCommand {
     static final String NAME = "pack";
     static final int LOCK_BUSY = 3;
     static final int BLOB_HOLD = 4;
-    private static final String USAGE = "usage: java -jar relstorage-packer.jar pack --days=N [--dry-run] [--no-cycles]"
+    static final String USAGE = "usage: java -jar relstorage-packer.jar pack --days=N [--dry-run] [--no-cycles]"
             + " [--unknown-history=build|object-tid]"
             + " [--spring.datasource.url=... --spring.datasource.username=... --spring.datasource.password=...]";
 

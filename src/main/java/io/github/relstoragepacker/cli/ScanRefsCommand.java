@@ -27,7 +27,7 @@ import java.util.HexFormat;
 final class ScanRefsCommand {
 
     static final String NAME = "scan-refs";
-    private static final String USAGE = "usage: java -jar relstorage-packer.jar scan-refs FILE"
+    static final String USAGE = "usage: java -jar relstorage-packer.jar scan-refs FILE"
             + "  (FILE: one hex-encoded object_state.state per line, or - for standard input)";
 
     private final PrintStream out;

@@ -34,7 +34,7 @@ final class GenerateCommand {
     private static final int FAILED = 1;
     private static final int USAGE = 2;
     private static final int DEFAULT_BLOB_EVERY = 20;
-    private static final String USAGE_TEXT = "usage: java -jar relstorage-packer.jar generate --objects=N"
+    static final String USAGE_TEXT = "usage: java -jar relstorage-packer.jar generate --objects=N"
             + " [--garbage=0.2] [--garbage-shape=mixed|flat|chains|folders] [--garbage-unit=100000]"
             + " [--blobs=none|database|directory] [--blob-every=20] [--blob-dir=PATH]"
             + " [--seed=1] [--garbage-list=FILE] [--install-schema] --url=JDBC_URL [--user=U] [--password=P]";

@@ -238,6 +238,11 @@ public final class PloneSiteGenerator {
         }
     }
 
+    /** The usage line of {@code generate}. */
+    public static String usage() {
+        return GenerateCommand.USAGE_TEXT;
+    }
+
     /**
      * {@code generate --objects=N [...] --url=JDBC_URL}: the command line; prints a one-line summary.
      *

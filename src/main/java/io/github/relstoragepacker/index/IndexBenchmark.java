@@ -43,6 +43,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public final class IndexBenchmark {
 
+    /** The usage line of {@code benchmark-index}. */
+    public static final String USAGE = "usage: java -jar relstorage-packer.jar benchmark-index --url=JDBC_URL"
+            + " [--user=U] [--password=P] [--tps=100] [--objects-per-tx=10] [--load-seconds=30]"
+            + " [--poll-interval=200] [--threads=0]";
+
     private final PrintStream out;
     private final Map<String, String> options;
 
@@ -57,8 +62,7 @@ public final class IndexBenchmark {
         for (String arg : Arrays.copyOfRange(args, 1, args.length)) {
             int eq = arg.indexOf('=');
             if (!arg.startsWith("--") || eq < 0) {
-                err.println("usage: benchmark-index --url=JDBC_URL [--user=U] [--password=P] [--tps=100]"
-                        + " [--objects-per-tx=10] [--load-seconds=30] [--poll-interval=200] [--threads=0]");
+                err.println(USAGE);
                 return 2;
             }
             options.put(arg.substring(2, eq), arg.substring(eq + 1));

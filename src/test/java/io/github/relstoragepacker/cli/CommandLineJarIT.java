@@ -60,6 +60,21 @@ class CommandLineJarIT {
     }
 
     @Test
+    @Order(0)
+    void helpPrintsUsageWithoutStartingTheService() throws Exception {
+        Run help = run("--help");
+        assertThat(help.exit()).as(help.out()).isZero();
+        assertThat(help.out())
+                .contains("start the daemon")
+                .contains("benchmark-collect")
+                .doesNotContain("Tomcat");
+
+        Run pack = run("pack", "-h");
+        assertThat(pack.exit()).as(pack.out()).isZero();
+        assertThat(pack.out()).contains("usage: java -jar relstorage-packer.jar pack --days=N");
+    }
+
+    @Test
     @Order(1)
     void statusBuildsTheIndexAndDescribesIt() throws Exception {
         Run status = run("status");

@@ -2,6 +2,7 @@ package io.github.relstoragepacker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.relstoragepacker.PackerApplication;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,6 +79,7 @@ class ScanRefsCommandTest {
 
     private int run(String... args) {
         return CommandLine.run(
+                PackerApplication.class,
                 args,
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));

@@ -2,6 +2,7 @@ package io.github.relstoragepacker.collect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.relstoragepacker.PackerApplication;
 import io.github.relstoragepacker.cli.CommandLine;
 import io.github.relstoragepacker.relstorage.BlobLayout;
 import io.github.relstoragepacker.testsupport.PackagedJar;
@@ -45,6 +46,7 @@ class CollectorCrashIT {
     void killsAtAnyPointLoseNothingReachableAndLeakNoBlob() throws Exception {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         int generated = CommandLine.run(
+                PackerApplication.class,
                 new String[] {
                     "generate",
                     "--objects=20000",

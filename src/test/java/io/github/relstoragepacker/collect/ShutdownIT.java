@@ -2,6 +2,7 @@ package io.github.relstoragepacker.collect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.relstoragepacker.PackerApplication;
 import io.github.relstoragepacker.cli.CommandLine;
 import io.github.relstoragepacker.testsupport.PackagedJar;
 import io.github.relstoragepacker.testsupport.TestDatabase;
@@ -32,6 +33,7 @@ class ShutdownIT {
     void sigtermDuringADrainEndsItAtOnce() throws Exception {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         int generated = CommandLine.run(
+                PackerApplication.class,
                 new String[] {
                     "generate",
                     "--objects=60000",
