@@ -8,6 +8,7 @@ import io.github.relstoragepacker.index.VerificationReport;
 import io.github.relstoragepacker.ops.DaemonStatus;
 import io.github.relstoragepacker.ops.StatusService;
 import io.github.relstoragepacker.relstorage.Oids;
+import io.github.relstoragepacker.relstorage.TargetDatabase;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,20 +49,12 @@ public final class InspectCommand {
             return CommandLine.USAGE;
         }
         try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
-            CollectionLoop loop = context.getBean(CollectionLoop.class);
-            IndexMaintainer index = context.getBean(IndexMaintainer.class);
-            if (!loop.refreshIndex() && index.phase() != IndexMaintainer.Phase.STANDBY) {
-                err.println(args[0] + ": the index is not available ("
-                        + index.phase().label()
-                        + (index.lastFailure() == null ? "" : ": " + index.lastFailure()) + ")");
+            try {
+                return inspect(context, args[0], options, out, err);
+            } catch (Exception e) {
+                err.println(args[0] + " failed: " + ServiceContext.reason(context, e));
                 return CommandLine.FAILED;
             }
-            return switch (args[0]) {
-                case "status" -> status(context, out);
-                case "verify" -> verify(index, options.fraction, out);
-                case "check-refs" -> checkRefs(context.getBean(ObjectInspector.class), options.limit, out);
-                default -> path(context.getBean(ObjectInspector.class), options.zoid, out);
-            };
         } catch (Exception e) {
             err.println(args[0] + " failed: " + e.getMessage());
             return CommandLine.FAILED;
@@ -110,6 +103,29 @@ public final class InspectCommand {
                 throw new IllegalArgumentException(arg + " is not a number");
             }
         }
+    }
+
+    private static int inspect(
+            ConfigurableApplicationContext context, String command, Options options, PrintStream out, PrintStream err)
+            throws Exception {
+        CollectionLoop loop = context.getBean(CollectionLoop.class);
+        IndexMaintainer index = context.getBean(IndexMaintainer.class);
+        if (!loop.refreshIndex() && index.phase() != IndexMaintainer.Phase.STANDBY) {
+            // while the database cannot be probed, the index only waits; the probe knows why
+            String why = index.lastFailure() != null
+                    ? index.lastFailure()
+                    : context.getBean(TargetDatabase.class).failure();
+            err.println(command + ": the index is not available ("
+                    + index.phase().label()
+                    + (why == null ? "" : ": " + why) + ")");
+            return CommandLine.FAILED;
+        }
+        return switch (command) {
+            case "status" -> status(context, out);
+            case "verify" -> verify(index, options.fraction, out);
+            case "check-refs" -> checkRefs(context.getBean(ObjectInspector.class), options.limit, out);
+            default -> path(context.getBean(ObjectInspector.class), options.zoid, out);
+        };
     }
 
     private static int status(ConfigurableApplicationContext context, PrintStream out) throws Exception {
