@@ -75,6 +75,16 @@ class CommandLineJarIT {
     }
 
     @Test
+    @Order(0)
+    void aMisspeltSettingStopsACommandNamingTheOneMeant() throws Exception {
+        // the valid names come from the configuration metadata, which must be found inside the packaged jar
+        Run status = run("status", "--packer.collector.grce=1h");
+
+        assertThat(status.exit()).as(status.out()).isNotZero();
+        assertThat(status.out()).contains("packer.collector.grce").contains("did you mean packer.collector.grace?");
+    }
+
+    @Test
     @Order(1)
     void statusBuildsTheIndexAndDescribesIt() throws Exception {
         Run status = run("status");
