@@ -1,6 +1,6 @@
 package io.github.relstoragepacker.cli;
 
-import io.github.relstoragepacker.relstorage.ConnectionFailure;
+import io.github.relstoragepacker.relstorage.ConnectionTarget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +34,7 @@ final class ServiceContext {
      */
     static String reason(ConfigurableApplicationContext context, Exception e) {
         String unreachable =
-                ConnectionFailure.of(context.getBean(DataSource.class)).explain(e);
+                ConnectionTarget.of(context.getBean(DataSource.class)).explain(e);
         return unreachable != null ? unreachable : String.valueOf(e.getMessage());
     }
 

@@ -1,6 +1,6 @@
 package io.github.relstoragepacker.index;
 
-import io.github.relstoragepacker.relstorage.ConnectionFailure;
+import io.github.relstoragepacker.relstorage.ConnectionTarget;
 import io.github.relstoragepacker.relstorage.HoldDeadline;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
@@ -74,7 +74,7 @@ public class IndexMaintainer {
 
     private final TargetDatabase target;
     private final DataSource dataSource;
-    private final ConnectionFailure connection;
+    private final ConnectionTarget connection;
     private final JdbcTemplate jdbc;
     private final IndexProperties properties;
     private final BuildProgress buildProgress;
@@ -98,7 +98,7 @@ public class IndexMaintainer {
         this.clock = clock;
         this.target = target;
         this.dataSource = dataSource;
-        this.connection = ConnectionFailure.of(dataSource);
+        this.connection = ConnectionTarget.of(dataSource);
         this.jdbc = new JdbcTemplate(dataSource);
         this.properties = properties;
         this.buildProgress = buildProgress;

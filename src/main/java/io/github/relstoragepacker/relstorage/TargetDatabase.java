@@ -24,13 +24,13 @@ public class TargetDatabase {
     private static final Logger log = LoggerFactory.getLogger(TargetDatabase.class);
 
     private final DatabaseProbe probe;
-    private final ConnectionFailure target;
+    private final ConnectionTarget target;
     private volatile @Nullable RelStorageDatabase found;
     private volatile @Nullable String failure;
 
     TargetDatabase(DataSource dataSource) {
         this.probe = new DatabaseProbe(dataSource);
-        this.target = ConnectionFailure.of(dataSource);
+        this.target = ConnectionTarget.of(dataSource);
     }
 
     @EventListener(ApplicationReadyEvent.class)

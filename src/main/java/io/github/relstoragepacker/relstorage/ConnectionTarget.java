@@ -11,34 +11,34 @@ import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 
 /**
- * Explains why the database cannot be reached: which server, database and role were tried (never the
- * password) and what to check. The kind of failure is read from the SQLState PostgreSQL and PgJDBC set
- * (and the network exception below it), not from message text, which depends on the server's
- * language.
+ * The server, database and role a data source connects to, so that a failed connection can be
+ * explained by naming them (never the password) and what to check. The kind of failure is read from
+ * the SQLState PostgreSQL and PgJDBC set (and the network exception below it), not from message text,
+ * which depends on the server's language.
  *
  * @param host the host(s) of the JDBC URL, or "?" when the data source does not tell
  * @param port the port(s) of the JDBC URL
  * @param database the database of the JDBC URL
  * @param user the role, or "?" when none is configured
  */
-public record ConnectionFailure(String host, String port, String database, String user) {
+public record ConnectionTarget(String host, String port, String database, String user) {
 
     /** The target of {@code dataSource}, as far as its configuration tells. */
-    public static ConnectionFailure of(DataSource dataSource) {
+    public static ConnectionTarget of(DataSource dataSource) {
         if (dataSource instanceof HikariDataSource hikari && hikari.getJdbcUrl() != null) {
             return of(hikari.getJdbcUrl(), hikari.getUsername());
         }
-        return new ConnectionFailure("?", "?", "?", "?");
+        return new ConnectionTarget("?", "?", "?", "?");
     }
 
     /** The target of a PgJDBC URL and role. */
-    public static ConnectionFailure of(String jdbcUrl, @Nullable String user) {
+    public static ConnectionTarget of(String jdbcUrl, @Nullable String user) {
         Properties url = Driver.parseURL(jdbcUrl, null);
         if (url == null) {
-            return new ConnectionFailure("?", "?", "?", user == null ? "?" : user);
+            return new ConnectionTarget("?", "?", "?", user == null ? "?" : user);
         }
         String role = user != null && !user.isBlank() ? user : url.getProperty("user", "?");
-        return new ConnectionFailure(
+        return new ConnectionTarget(
                 url.getProperty("PGHOST", "localhost"),
                 url.getProperty("PGPORT", "5432"),
                 url.getProperty("PGDBNAME", "?"),

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What a failed connection to the local server is explained as: the target tried and what to check. */
-class ConnectionFailureTest {
+class ConnectionTargetTest {
 
     @RegisterExtension
     static final TestDatabase db = new TestDatabase();
@@ -57,7 +57,7 @@ class ConnectionFailureTest {
     @Test
     void aWrongPasswordNamesWhereThePasswordComesFrom() {
         // The local server trusts its clients, so the server's answer is built here as PgJDBC builds it.
-        ConnectionFailure target = ConnectionFailure.of("jdbc:postgresql://db.example.org:5433/plone", "packer");
+        ConnectionTarget target = ConnectionTarget.of("jdbc:postgresql://db.example.org:5433/plone", "packer");
 
         assertThat(target.explain(new SQLException("password authentication failed", "28P01")))
                 .startsWith("Password authentication failed for PostgreSQL at db.example.org:5433, database plone,"
@@ -67,8 +67,8 @@ class ConnectionFailureTest {
     }
 
     @Test
-    void aFailingStatementIsNoConnectionFailure() {
-        ConnectionFailure target = ConnectionFailure.of("jdbc:postgresql://db/plone", "packer");
+    void aFailingStatementIsNoConnectionTarget() {
+        ConnectionTarget target = ConnectionTarget.of("jdbc:postgresql://db/plone", "packer");
 
         assertThat(target.explain(new SQLException("permission denied for table object_state", "42501")))
                 .isNull();
@@ -82,6 +82,6 @@ class ConnectionFailureTest {
         SQLException failure = catchThrowableOfType(
                 SQLException.class,
                 () -> DriverManager.getConnection(url, credentials).close());
-        return ConnectionFailure.of(url, user).explain(failure);
+        return ConnectionTarget.of(url, user).explain(failure);
     }
 }
