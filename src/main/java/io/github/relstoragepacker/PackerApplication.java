@@ -10,9 +10,9 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 /**
  * Entry point of the daemon and of the command line.
  *
- * <p>A first argument naming a command, or asking for help, runs it ({@link CommandLine}); commands
- * that need no database (such as {@code scan-refs} and the help) run without starting Spring, so scripts
- * get their answer in milliseconds. Anything else starts the daemon.
+ * <p>Help and the commands are dispatched by {@link CommandLine}; commands that need no database
+ * (such as {@code scan-refs}) and help run without starting Spring, so scripts get their answer in
+ * milliseconds. Without a command, the daemon starts.
  */
 @SpringBootApplication(exclude = UserDetailsServiceAutoConfiguration.class)
 @ConfigurationPropertiesScan

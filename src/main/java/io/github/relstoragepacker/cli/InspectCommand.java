@@ -8,10 +8,11 @@ import io.github.relstoragepacker.index.VerificationReport;
 import io.github.relstoragepacker.ops.DaemonStatus;
 import io.github.relstoragepacker.ops.StatusService;
 import io.github.relstoragepacker.relstorage.Oids;
+import io.github.relstoragepacker.relstorage.TargetDatabase;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -23,15 +24,15 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class InspectCommand {
 
-    static final Set<String> NAMES = Set.of("status", "verify", "check-refs", "path");
-    static final String USAGE = "usage: java -jar relstorage-packer.jar status | verify [--fraction=F]"
-            + " | check-refs [--limit=N] | path OID   [--spring.datasource.url=... ...]";
+    private static final Map<String, String> OPTIONS =
+            Map.of("status", "", "verify", " [--fraction=F]", "check-refs", " [--limit=N]", "path", " OID");
 
     private InspectCommand() {}
 
-    /** Whether {@code args} name one of these commands. */
-    public static boolean handles(String[] args) {
-        return args.length > 0 && NAMES.contains(args[0]);
+    /** The usage line of the command {@code name}, one of status, verify, check-refs and path. */
+    static String usage(String name) {
+        return "usage: java -jar relstorage-packer.jar " + name + OPTIONS.get(name)
+                + " [--spring.datasource.url=... --spring.datasource.username=... --spring.datasource.password=...]";
     }
 
     /** Runs the command and returns its exit code. */
@@ -44,24 +45,16 @@ public final class InspectCommand {
             options = Options.parse(args[0], own);
         } catch (IllegalArgumentException e) {
             err.println(args[0] + ": " + e.getMessage());
-            err.println(USAGE);
+            err.println(usage(args[0]));
             return CommandLine.USAGE;
         }
         try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
-            CollectionLoop loop = context.getBean(CollectionLoop.class);
-            IndexMaintainer index = context.getBean(IndexMaintainer.class);
-            if (!loop.refreshIndex() && index.phase() != IndexMaintainer.Phase.STANDBY) {
-                err.println(args[0] + ": the index is not available ("
-                        + index.phase().label()
-                        + (index.lastFailure() == null ? "" : ": " + index.lastFailure()) + ")");
+            try {
+                return inspect(context, args[0], options, out, err);
+            } catch (Exception e) {
+                err.println(args[0] + " failed: " + ServiceContext.reason(context, e));
                 return CommandLine.FAILED;
             }
-            return switch (args[0]) {
-                case "status" -> status(context, out);
-                case "verify" -> verify(index, options.fraction, out);
-                case "check-refs" -> checkRefs(context.getBean(ObjectInspector.class), options.limit, out);
-                default -> path(context.getBean(ObjectInspector.class), options.zoid, out);
-            };
         } catch (Exception e) {
             err.println(args[0] + " failed: " + e.getMessage());
             return CommandLine.FAILED;
@@ -110,6 +103,29 @@ public final class InspectCommand {
                 throw new IllegalArgumentException(arg + " is not a number");
             }
         }
+    }
+
+    private static int inspect(
+            ConfigurableApplicationContext context, String command, Options options, PrintStream out, PrintStream err)
+            throws Exception {
+        CollectionLoop loop = context.getBean(CollectionLoop.class);
+        IndexMaintainer index = context.getBean(IndexMaintainer.class);
+        if (!loop.refreshIndex() && index.phase() != IndexMaintainer.Phase.STANDBY) {
+            // while the database cannot be probed, the index only waits; the probe knows why
+            String why = index.lastFailure() != null
+                    ? index.lastFailure()
+                    : context.getBean(TargetDatabase.class).failure();
+            err.println(command + ": the index is not available ("
+                    + index.phase().label()
+                    + (why == null ? "" : ": " + why) + ")");
+            return CommandLine.FAILED;
+        }
+        return switch (command) {
+            case "status" -> status(context, out);
+            case "verify" -> verify(index, options.fraction, out);
+            case "check-refs" -> checkRefs(context.getBean(ObjectInspector.class), options.limit, out);
+            default -> path(context.getBean(ObjectInspector.class), options.zoid, out);
+        };
     }
 
     private static int status(ConfigurableApplicationContext context, PrintStream out) throws Exception {

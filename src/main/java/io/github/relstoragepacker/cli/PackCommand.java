@@ -74,29 +74,40 @@ public final class PackCommand {
         PackRequest request =
                 new PackRequest(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun, cycles, objectTid);
         try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
-            IndexSchema.migrate(context.getBean(DataSource.class));
-            PackJobs jobs = context.getBean(PackJobs.class);
-            IndexMaintainer index = context.getBean(IndexMaintainer.class);
-            PackJob job = jobs.submit(request, "command line (" + System.getProperty("user.name") + ")");
-            ProgressLine progress = new ProgressLine(out, System.console() != null, 10_000);
-            while (job.active()) {
-                progress.show(describe(job, index), fraction(job));
-                Thread.sleep(250);
-                job = jobs.find(job.id()).orElseThrow();
+            try {
+                return pack(context, request, out, err);
+            } catch (PackBusyException e) {
+                err.println("pack: " + e.getMessage());
+                return LOCK_BUSY;
+            } catch (Exception e) {
+                err.println("pack failed: " + ServiceContext.reason(context, e));
+                return CommandLine.FAILED;
             }
-            progress.done();
-            int exit = report(job, index, out, err);
-            return exit == CommandLine.OK
-                            && context.getBean(BlobDirectoryGuard.class).onHold()
-                    ? BLOB_HOLD
-                    : exit;
-        } catch (PackBusyException e) {
-            err.println("pack: " + e.getMessage());
-            return LOCK_BUSY;
         } catch (Exception e) {
             err.println("pack failed: " + e.getMessage());
             return CommandLine.FAILED;
         }
+    }
+
+    private static int pack(
+            ConfigurableApplicationContext context, PackRequest request, PrintStream out, PrintStream err)
+            throws Exception {
+        IndexSchema.migrate(context.getBean(DataSource.class));
+        PackJobs jobs = context.getBean(PackJobs.class);
+        IndexMaintainer index = context.getBean(IndexMaintainer.class);
+        PackJob job = jobs.submit(request, "command line (" + System.getProperty("user.name") + ")");
+        ProgressLine progress = new ProgressLine(out, System.console() != null, 10_000);
+        while (job.active()) {
+            progress.show(describe(job, index), fraction(job));
+            Thread.sleep(250);
+            job = jobs.find(job.id()).orElseThrow();
+        }
+        progress.done();
+        int exit = report(job, index, out, err);
+        return exit == CommandLine.OK
+                        && context.getBean(BlobDirectoryGuard.class).onHold()
+                ? BLOB_HOLD
+                : exit;
     }
 
     private static String describe(PackJob job, IndexMaintainer index) {

@@ -1,8 +1,10 @@
 package io.github.relstoragepacker.cli;
 
+import io.github.relstoragepacker.relstorage.ConnectionTarget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -24,6 +26,16 @@ final class ServiceContext {
         // a command-line argument outranks application.yml, whose default is continuous collection
         args.add("--packer.collector.enabled=false");
         return spring.run(args.toArray(String[]::new));
+    }
+
+    /**
+     * Why a command failed, in the user's terms: a failed connection names the server, database and
+     * role tried and what to check; anything else is its own message.
+     */
+    static String reason(ConfigurableApplicationContext context, Exception e) {
+        String unreachable =
+                ConnectionTarget.of(context.getBean(DataSource.class)).explain(e);
+        return unreachable != null ? unreachable : String.valueOf(e.getMessage());
     }
 
     /** Splits {@code --name=value} Spring arguments from a command's own; returns the command's own. */

@@ -1,86 +1,121 @@
 package io.github.relstoragepacker.config;
 
-import java.util.List;
-import java.util.Optional;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
-import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
-import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.origin.Origin;
+import org.springframework.boot.origin.PropertySourceOrigin;
 import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
+import org.springframework.core.convert.ConversionFailedException;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.FieldError;
+import org.springframework.validation.ObjectError;
 
 /**
- * Turns a setting that stops the start into Spring Boot's "APPLICATION FAILED TO START" block naming
- * the setting, the value given, where it was set and a valid example: unknown settings ({@link
- * UnknownSettingsCheck}), values of the wrong type ({@code grace=abc}) and values out of range ({@code
- * max-fence-hold=0ms}). Ahead of Spring Boot's own analyzers, whose text names neither the example nor
- * the range.
+ * Reports a setting whose value cannot be used as the property, the value given, where it was given
+ * and a value that would work: an example of the type's syntax when the value cannot be converted
+ * ({@code 24h} for a duration, the constants of an enum), the allowed range when it breaks a
+ * constraint. It runs before Spring Boot's own analyzers, whose text names neither.
  */
-@Order(Ordered.HIGHEST_PRECEDENCE)
-class InvalidSettingFailureAnalyzer implements FailureAnalyzer {
+class InvalidSettingFailureAnalyzer extends AbstractFailureAnalyzer<BindException> implements Ordered {
 
     @Override
-    public FailureAnalysis analyze(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof InvalidSettingException invalid) {
-                return new FailureAnalysis(invalid.getMessage(), invalid.fix(), invalid);
-            }
-            if (t instanceof BindException bind && bind.getName().toString().startsWith("packer")) {
-                return analyze(bind);
-            }
-        }
-        return null;
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE;
     }
 
-    private static FailureAnalysis analyze(BindException bind) {
-        KnownSettings known = KnownSettings.load(InvalidSettingFailureAnalyzer.class.getClassLoader());
-        if (bind.getCause() instanceof BindValidationException validation) {
-            List<String> errors = validation.getValidationErrors().getAllErrors().stream()
-                    .map(error -> error instanceof FieldError field
-                            ? outOfRange(known, bind.getName(), field, validation)
-                            : error.getDefaultMessage())
-                    .toList();
-            return new FailureAnalysis(
-                    "Invalid setting" + (errors.size() > 1 ? "s" : "") + ":\n\n    " + String.join("\n    ", errors),
-                    "Change the setting to a value in the range given; its default is in application.yml.",
-                    bind);
+    @Override
+    protected @Nullable FailureAnalysis analyze(Throwable rootFailure, BindException cause) {
+        BindValidationException validation = findCause(cause, BindValidationException.class);
+        String description = validation != null ? constraints(validation) : conversion(cause);
+        if (description == null) {
+            return null;
         }
-        ConfigurationProperty property = bind.getProperty();
-        String name = property == null
-                ? bind.getName().toString()
-                : property.getName().toString();
-        String value = property == null ? "" : String.valueOf(KnownSettings.written(property));
-        String example = known.find(ConfigurationPropertyName.of(name))
-                .map(KnownSettings.Setting::example)
-                .orElse("a valid value");
         return new FailureAnalysis(
-                "Invalid setting: %s=%s%s is not %s.".formatted(name, value, origin(property), example),
-                "Set %s to %s (see application.yml for its default and meaning).".formatted(name, example),
-                bind);
+                description,
+                "Give a valid value (README.md, section \"Configuration\", and application.yml describe every setting).",
+                cause);
     }
 
-    private static String outOfRange(
-            KnownSettings known,
-            ConfigurationPropertyName group,
-            FieldError field,
-            BindValidationException validation) {
-        ConfigurationPropertyName name = group.append(ConfigurationPropertyName.adapt(field.getField(), '.'));
-        String setting = known.find(name).map(KnownSettings.Setting::name).orElse(name.toString());
-        Optional<ConfigurationProperty> property = validation.getValidationErrors().getBoundProperties().stream()
-                .filter(p -> p.getName().equals(name))
-                .findFirst();
-        return "%s=%s%s is out of range: it %s"
-                .formatted(
-                        setting,
-                        property.map(KnownSettings::written).orElse(field.getRejectedValue()),
-                        property.map(InvalidSettingFailureAnalyzer::origin).orElse(""),
-                        field.getDefaultMessage());
+    private static String constraints(BindValidationException validation) {
+        StringBuilder text = new StringBuilder("Invalid setting(s):\n");
+        String prefix = validation.getValidationErrors().getName().toString();
+        for (ObjectError error : validation.getValidationErrors().getAllErrors()) {
+            if (error instanceof FieldError field) {
+                Origin origin = Origin.from(field);
+                text.append("%n    %s.%s=%s is out of range: it %s%s"
+                        .formatted(
+                                prefix,
+                                dashed(field.getField()),
+                                given(origin, field.getRejectedValue()),
+                                error.getDefaultMessage(),
+                                where(origin)));
+            } else {
+                text.append("%n    %s: %s".formatted(prefix, error.getDefaultMessage()));
+            }
+        }
+        return text.toString();
     }
 
-    private static String origin(ConfigurationProperty property) {
-        return property == null ? "" : KnownSettings.where(property.getOrigin());
+    private @Nullable String conversion(BindException cause) {
+        ConfigurationProperty property = cause.getProperty();
+        if (property == null) {
+            return null;
+        }
+        ConversionFailedException failed = findCause(cause, ConversionFailedException.class);
+        Class<?> type = failed != null
+                ? failed.getTargetType().getType()
+                : cause.getTarget().getType().resolve(Object.class);
+        return "Invalid setting:%n%n    %s=%s %s%s"
+                .formatted(property.getName(), property.getValue(), expected(type), where(property.getOrigin()));
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == Duration.class) {
+            return "is not a duration: use e.g. 24h, 30m, 90s, 200ms or PT24H";
+        }
+        if (type == DataSize.class) {
+            return "is not a data size: use e.g. 512KB, 10MB or 1GB";
+        }
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            return "is not a whole number: use e.g. 1000";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "is not a boolean: use true or false";
+        }
+        if (type.isEnum()) {
+            return "is not one of "
+                    + Arrays.stream(type.getEnumConstants())
+                            .map(c -> ((Enum<?>) c)
+                                    .name()
+                                    .toLowerCase(Locale.ROOT)
+                                    .replace('_', '-'))
+                            .collect(Collectors.joining(", "));
+        }
+        return "cannot be read as a " + type.getSimpleName();
+    }
+
+    // The rejected value is the converted one (PT-1H); the user recognises what they typed (-1h).
+    private static @Nullable Object given(@Nullable Origin origin, @Nullable Object rejected) {
+        if (origin instanceof PropertySourceOrigin source) {
+            Object value = source.getPropertySource().getProperty(source.getPropertyName());
+            return value != null ? value : rejected;
+        }
+        return rejected;
+    }
+
+    private static String where(@Nullable Origin origin) {
+        return origin == null ? "" : "%n      (from %s)".formatted(origin);
+    }
+
+    private static String dashed(String field) {
+        return field.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
     }
 }

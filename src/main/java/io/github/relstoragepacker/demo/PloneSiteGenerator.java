@@ -238,8 +238,10 @@ public final class PloneSiteGenerator {
         }
     }
 
-    /** The {@code generate} command's synopsis. */
-    public static final String USAGE = GenerateCommand.USAGE_TEXT;
+    /** The usage line of {@code generate}. */
+    public static String usage() {
+        return GenerateCommand.USAGE_TEXT;
+    }
 
     /**
      * {@code generate --objects=N [...] --url=JDBC_URL}: the command line; prints a one-line summary.

@@ -43,6 +43,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public final class IndexBenchmark {
 
+    /** The usage line of {@code benchmark-index}. */
+    public static final String USAGE = "usage: java -jar relstorage-packer.jar benchmark-index --url=JDBC_URL"
+            + " [--user=U] [--password=P] [--tps=100] [--objects-per-tx=10] [--load-seconds=30]"
+            + " [--poll-interval=200] [--threads=0]";
+
     private final PrintStream out;
     private final Map<String, String> options;
 
@@ -50,11 +55,6 @@ public final class IndexBenchmark {
         this.out = out;
         this.options = options;
     }
-
-    /** The command's synopsis. */
-    public static final String USAGE = "usage: java -jar relstorage-packer.jar benchmark-index --url=JDBC_URL"
-            + " [--user=U] [--password=P] [--tps=100] [--objects-per-tx=10] [--load-seconds=30]"
-            + " [--poll-interval=200] [--threads=0]";
 
     /** Entry point of {@code benchmark-index --url=JDBC_URL [--user= --password= --tps= ...]}. */
     public static int run(String[] args, PrintStream out, PrintStream err) {

@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.index;
 
+import io.github.relstoragepacker.relstorage.ConnectionTarget;
 import io.github.relstoragepacker.relstorage.HoldDeadline;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
@@ -73,6 +74,7 @@ public class IndexMaintainer {
 
     private final TargetDatabase target;
     private final DataSource dataSource;
+    private final ConnectionTarget connection;
     private final JdbcTemplate jdbc;
     private final IndexProperties properties;
     private final BuildProgress buildProgress;
@@ -96,6 +98,7 @@ public class IndexMaintainer {
         this.clock = clock;
         this.target = target;
         this.dataSource = dataSource;
+        this.connection = ConnectionTarget.of(dataSource);
         this.jdbc = new JdbcTemplate(dataSource);
         this.properties = properties;
         this.buildProgress = buildProgress;
@@ -120,11 +123,21 @@ public class IndexMaintainer {
         writes.lock();
         try {
             boolean ready = step();
+            if (lastFailure != null) {
+                log.info("Index maintenance works again (recovered)");
+            }
             lastFailure = null;
             return ready;
         } catch (Exception e) {
-            String failure = String.valueOf(e.getMessage());
-            if (!failure.equals(lastFailure)) {
+            // An outage is one cause however the pool words each timeout: say so once, without a trace.
+            String unreachable = connection.explain(e);
+            String failure = unreachable != null ? unreachable : String.valueOf(e.getMessage());
+            if (failure.equals(lastFailure)) {
+                log.debug("Index maintenance failed again", e);
+            } else if (unreachable != null) {
+                log.error("Index maintenance failed, retrying at the next poll: {}", failure);
+                log.debug("Index maintenance failure", e);
+            } else {
                 log.error("Index maintenance failed, retrying at the next poll: {}", failure, e);
             }
             lastFailure = failure;

@@ -14,7 +14,9 @@ import org.springframework.stereotype.Component;
  *
  * <p>Probed once the application is ready, and again on demand until a probe succeeds, so a database
  * that is down at start-up delays nothing but is recognised as soon as it answers. What was found,
- * and every reason collection would be refused, is logged once in sentences naming the fix.
+ * and every reason collection would be refused, is logged once in sentences naming the fix. A failing
+ * probe is logged once per distinct cause (a health check probes every few seconds), naming the server,
+ * database and role tried and what to check; its stack trace only at DEBUG.
  */
 @Component
 public class TargetDatabase {
@@ -22,11 +24,13 @@ public class TargetDatabase {
     private static final Logger log = LoggerFactory.getLogger(TargetDatabase.class);
 
     private final DatabaseProbe probe;
+    private final ConnectionTarget target;
     private volatile @Nullable RelStorageDatabase found;
     private volatile @Nullable String failure;
 
     TargetDatabase(DataSource dataSource) {
         this.probe = new DatabaseProbe(dataSource);
+        this.target = ConnectionTarget.of(dataSource);
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -48,14 +52,21 @@ public class TargetDatabase {
         try {
             result = probe.probe();
         } catch (DataAccessException e) {
-            String reason = e.getMostSpecificCause().getMessage();
+            String explained = target.explain(e);
+            String reason = explained != null
+                    ? explained
+                    : String.valueOf(e.getMostSpecificCause().getMessage());
             if (!reason.equals(failure)) {
                 log.error("Cannot probe the RelStorage database: {}", reason);
             }
+            log.debug("Probe failure", e);
             failure = reason;
             return null;
         }
         found = result;
+        if (failure != null) {
+            log.info("The RelStorage database answers again (recovered)");
+        }
         failure = null;
         report(result);
         return result;

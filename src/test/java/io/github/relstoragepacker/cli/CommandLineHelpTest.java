@@ -2,81 +2,86 @@ package io.github.relstoragepacker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.relstoragepacker.PackerApplication;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Help without a server or a database: the application class handed over is {@code Object}, so any
- * command that tried to start the service would fail instead of printing its usage.
+ * Help is answered without Spring and without a database: no datasource is configured here, so a
+ * Spring start would fail instead of printing usage.
  */
 class CommandLineHelpTest {
 
-    static final java.util.List<String> COMMAND_NAMES =
-            CommandLine.COMMANDS.stream().map(CommandLine.Command::name).toList();
+    private static final String[] COMMANDS = {
+        "pack",
+        "status",
+        "verify",
+        "check-refs",
+        "path",
+        "scan-refs",
+        "generate",
+        "benchmark-index",
+        "benchmark-collect"
+    };
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    record Run(int exit, String out, String err) {}
 
-    @ParameterizedTest
-    @ValueSource(strings = {"--help", "-h", "help"})
-    void topLevelHelpListsEveryCommandAndHowToRunTheDaemon(String flag) {
-        assertThat(CommandLine.handles(new String[] {flag})).isTrue();
-        assertThat(run(flag)).isZero();
-
-        String help = out();
-        assertThat(help)
-                .contains("run the daemon")
-                .contains("spring.datasource.url")
-                .contains("COMMAND --help");
-        for (String name : COMMAND_NAMES) {
-            assertThat(help).containsPattern("(?m)^  " + name + " +\\S");
-        }
-        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
-    }
-
-    @ParameterizedTest
-    @FieldSource("COMMAND_NAMES")
-    void eachCommandExplainsItselfWithDashDashHelp(String name) {
-        assertThat(run(name, "--help")).isZero();
-        assertThat(out()).startsWith(name + ": ").contains("usage: java -jar relstorage-packer.jar " + name);
-
-        out.reset();
-        assertThat(run(name, "--spring.datasource.url=jdbc:postgresql://nowhere/x", "-h"))
-                .isZero();
-        assertThat(out()).contains("usage: java -jar relstorage-packer.jar " + name);
-
-        out.reset();
-        assertThat(run("help", name)).isZero();
-        assertThat(out()).contains("usage: java -jar relstorage-packer.jar " + name);
-    }
-
-    @org.junit.jupiter.api.Test
-    void helpForAnUnknownCommandIsAUsageError() {
-        assertThat(run("help", "gc")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains("no command gc")
-                .contains("commands:");
-    }
-
-    @org.junit.jupiter.api.Test
-    void anythingElseIsLeftToTheDaemon() {
-        assertThat(CommandLine.handles(new String[] {"--server.port=9000"})).isFalse();
-        assertThat(CommandLine.handles(new String[0])).isFalse();
-    }
-
-    private int run(String... args) {
-        return CommandLine.run(
-                Object.class,
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(CommandLine.handles(args)).isTrue();
+        int exit = CommandLine.run(
+                PackerApplication.class,
                 args,
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    private String out() {
-        return out.toString(StandardCharsets.UTF_8);
+    @ParameterizedTest
+    @ValueSource(strings = {"--help", "-h", "help"})
+    void topLevelHelpListsTheDaemonEveryCommandAndWhereSettingsAreDocumented(String help) {
+        Run run = run(help);
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.err()).isEmpty();
+        assertThat(run.out()).contains("start the daemon").contains("README.md").contains("Configuration");
+        for (String command : COMMANDS) {
+            assertThat(run.out()).containsPattern("(?m)^  " + command + " +\\S");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "pack",
+                "status",
+                "verify",
+                "check-refs",
+                "path",
+                "scan-refs",
+                "generate",
+                "benchmark-index",
+                "benchmark-collect"
+            })
+    void eachCommandPrintsItsOwnUsage(String command) {
+        for (String help : new String[] {"--help", "-h"}) {
+            Run run = run(command, help);
+
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.out())
+                    .startsWith(command + ": ")
+                    .contains("usage: java -jar relstorage-packer.jar " + command);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "--spring.datasource.url=jdbc:postgresql://h/db", "packs"})
+    void anythingElseStartsTheDaemon(String first) {
+        assertThat(CommandLine.handles(first.isEmpty() ? new String[0] : new String[] {first}))
+                .isFalse();
     }
 }
