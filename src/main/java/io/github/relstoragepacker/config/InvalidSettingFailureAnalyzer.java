@@ -112,7 +112,7 @@ class InvalidSettingFailureAnalyzer extends AbstractFailureAnalyzer<BindExceptio
     }
 
     private static String where(@Nullable Origin origin) {
-        return origin == null ? "" : "%n      (from %s)".formatted(origin);
+        return origin == null ? "" : "%n      (from %s)".formatted(SettingOrigins.describe(origin));
     }
 
     private static String dashed(String field) {

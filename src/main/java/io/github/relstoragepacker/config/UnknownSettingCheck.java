@@ -118,7 +118,7 @@ class UnknownSettingCheck implements EnvironmentPostProcessor, Ordered {
     private static String origin(ConfigurationPropertySource source, ConfigurationPropertyName name) {
         ConfigurationProperty property = source.getConfigurationProperty(name);
         if (property != null && property.getOrigin() != null) {
-            return "from " + property.getOrigin();
+            return "from " + SettingOrigins.describe(property.getOrigin());
         }
         return source.getUnderlyingSource() instanceof PropertySource<?> p
                 ? "from property source \"" + p.getName() + "\""

@@ -59,7 +59,7 @@ class InvalidConfigurationTest {
 
         assertThat(output.getOut() + output.getErr())
                 .contains(setting + " " + explanation)
-                .contains("commandLineArgs");
+                .contains("(from command line --" + setting.substring(0, setting.indexOf('=')) + ")");
     }
 
     @Test
@@ -68,9 +68,8 @@ class InvalidConfigurationTest {
 
         assertThat(failure).isInstanceOf(UnknownSettingException.class);
         assertThat(output.getOut() + output.getErr())
-                .contains(
-                        "packer.collector.grce (from \"packer.collector.grce\" from property source \"commandLineArgs\")"
-                                + ": did you mean packer.collector.grace?");
+                .contains("packer.collector.grce (from command line --packer.collector.grce)"
+                        + ": did you mean packer.collector.grace?");
     }
 
     private static Throwable start(String setting) {
