@@ -2,11 +2,10 @@ package io.github.relstoragepacker.api;
 
 import io.github.relstoragepacker.index.ObjectInspector;
 import io.github.relstoragepacker.relstorage.Oids;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import org.hibernate.validator.constraints.Range;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -44,18 +43,24 @@ class ObjectsController {
     record PathView(String oid, ObjectInspector.Path path) {}
 
     @GetMapping("/objects/{oid}")
-    ObjectView object(@PathVariable String oid, @RequestParam(defaultValue = "100") @Min(0) @Max(10_000) int referrers)
+    ObjectView object(
+            @PathVariable String oid,
+            @RequestParam(defaultValue = "100") @Range(min = 0, max = 10_000, message = ApiErrors.INTEGER_RANGE)
+                    int referrers)
             throws SQLException {
-        long zoid = Oids.parse(oid);
+        long zoid = oid(oid);
         ObjectInspector.ObjectInfo info = inspector.object(zoid, referrers).orElseThrow(() -> missing(zoid));
         return new ObjectView(Oids.hex(zoid), info.tidTime(), info);
     }
 
     @GetMapping("/objects/{oid}/path")
     PathView path(
-            @PathVariable String oid, @RequestParam(defaultValue = "1000000") @Min(1) @Max(100_000_000) int maxVisited)
+            @PathVariable String oid,
+            @RequestParam(defaultValue = "1000000")
+                    @Range(min = 1, max = 100_000_000, message = ApiErrors.INTEGER_RANGE)
+                    int maxVisited)
             throws SQLException {
-        long zoid = Oids.parse(oid);
+        long zoid = oid(oid);
         ObjectInspector.Path path = inspector.path(zoid, maxVisited);
         if (path.searched() == 0) {
             throw missing(zoid);
@@ -64,21 +69,36 @@ class ObjectsController {
     }
 
     @GetMapping("/dangling")
-    ObjectInspector.DanglingReport dangling(@RequestParam(defaultValue = "100") @Min(1) @Max(10_000) int limit)
+    ObjectInspector.DanglingReport dangling(
+            @RequestParam(defaultValue = "100") @Range(min = 1, max = 10_000, message = ApiErrors.INTEGER_RANGE)
+                    int limit)
             throws SQLException {
         return inspector.dangling(limit);
     }
 
     @GetMapping("/stats/classes")
-    List<ObjectInspector.ClassStats> classes(@RequestParam(defaultValue = "50") @Min(1) @Max(10_000) int limit)
+    List<ObjectInspector.ClassStats> classes(
+            @RequestParam(defaultValue = "50") @Range(min = 1, max = 10_000, message = ApiErrors.INTEGER_RANGE)
+                    int limit)
             throws SQLException {
         return inspector.classes(limit);
     }
 
     @GetMapping("/stats/largest")
-    List<ObjectInspector.Sized> largest(@RequestParam(defaultValue = "50") @Min(1) @Max(10_000) int limit)
+    List<ObjectInspector.Sized> largest(
+            @RequestParam(defaultValue = "50") @Range(min = 1, max = 10_000, message = ApiErrors.INTEGER_RANGE)
+                    int limit)
             throws SQLException {
         return inspector.largest(limit);
+    }
+
+    /** Every oid in a path goes through {@link Oids}: one syntax and one range for the whole API. */
+    private static long oid(String text) {
+        try {
+            return Oids.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("oid: " + e.getMessage(), e);
+        }
     }
 
     private static NotFoundException missing(long zoid) {

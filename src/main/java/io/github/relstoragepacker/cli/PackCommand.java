@@ -7,6 +7,8 @@ import io.github.relstoragepacker.collect.PackJobs;
 import io.github.relstoragepacker.collect.PackRequest;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.index.IndexSchema;
+import io.github.relstoragepacker.relstorage.RelStorageDatabase;
+import io.github.relstoragepacker.relstorage.TargetDatabase;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,6 +76,12 @@ public final class PackCommand {
         PackRequest request =
                 new PackRequest(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun, cycles, objectTid);
         try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
+            RelStorageDatabase db = context.getBean(TargetDatabase.class).current();
+            // refused before schema packer is created, so a wrong database is left as it was found
+            if (db != null && !db.readProblems().isEmpty()) {
+                err.println("pack refused: " + String.join(" ", db.readProblems()));
+                return CommandLine.FAILED;
+            }
             IndexSchema.migrate(context.getBean(DataSource.class));
             PackJobs jobs = context.getBean(PackJobs.class);
             IndexMaintainer index = context.getBean(IndexMaintainer.class);
