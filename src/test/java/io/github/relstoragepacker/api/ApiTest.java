@@ -415,6 +415,9 @@ class ApiTest {
         assertThat(object.path("object").path("referrers").get(0).asLong()).isEqualTo(parent);
         assertThat(object.path("object").path("references").get(0).asLong()).isEqualTo(missing);
         assertThat(object.path("object").path("reachability").asString()).isEqualTo("referenced");
+        assertThat(object.path("object").path("tid").asString()).matches("0x[0-9a-f]{16}");
+        assertThat(api.get("/api/v1/stats/largest", bearer(TOKEN)).json())
+                .allSatisfy(o -> assertThat(o.path("tid").asString()).matches("0x[0-9a-f]{16}"));
 
         JsonNode path = api.get("/api/v1/objects/" + child + "/path", bearer(TOKEN))
                 .json()
