@@ -555,6 +555,20 @@ class ApiTest {
         packer.path("locks").forEach(l -> locks.add(l.path("lock").asString()));
         assertThat(locks).contains("leader");
         assertThat(packer.path("locksError").isNull()).isTrue();
+        assertThat(packer.path("locks"))
+                .as("anonymous readers see pids, not who or where")
+                .allSatisfy(l -> {
+                    assertThat(l.path("pid").asInt()).isPositive();
+                    assertThat(l.path("user").isNull()).isTrue();
+                    assertThat(l.path("client").isNull()).isTrue();
+                });
+        assertThat(packer.path("redacted").asString()).contains("packer.api.token");
+        JsonNode operator = management.get("/actuator/packer", bearer(TOKEN)).json();
+        assertThat(operator.path("redacted").isNull()).isTrue();
+        List<String> users = new ArrayList<>();
+        operator.path("locks").forEach(l -> users.add(l.path("user").asString()));
+        assertThat(users).as("the leader lock is held by our own connection").contains(db.username());
+        assertThat(management.get("/actuator/packer", bearer("wrong")).status()).isEqualTo(401);
 
         assertThat(management
                         .get("/actuator/info")
