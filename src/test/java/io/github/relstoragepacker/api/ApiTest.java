@@ -13,6 +13,7 @@ import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -139,7 +140,16 @@ class ApiTest {
         assertThat(url).isEqualTo(accepted.json().path("url").asString()).startsWith("/api/v1/packs/");
         JsonNode job = awaitEnded(url);
         assertThat(job.path("state").asString()).isEqualTo("completed");
-        assertThat(job.path("progress").path("deleted").asLong()).isGreaterThanOrEqualTo(1);
+        long deleted = job.path("progress").path("deleted").asLong();
+        assertThat(deleted).isGreaterThanOrEqualTo(1);
+        assertThat(job.path("progress").path("candidates").asLong())
+                .as("the real number of candidates once it ended, never -1")
+                .isGreaterThanOrEqualTo(deleted);
+        assertThat(job.path("progress").path("rate").asDouble()).isPositive();
+        assertThat(job.path("message").asString())
+                .startsWith(String.format(Locale.ROOT, "deleted %,d objects (", deleted));
+        assertThat(job.path("wouldDelete").isNull()).isTrue();
+        assertThat(job.path("housekeeping").isString()).isTrue();
         assertThat(job.path("requestedBy").asString()).isEqualTo("token");
         assertThat(exists(objects[0])).isTrue();
         assertThat(exists(objects[1])).isFalse();
@@ -164,7 +174,15 @@ class ApiTest {
 
         JsonNode job = awaitEnded(url);
         assertThat(job.path("state").asString()).isEqualTo("dry_run");
-        assertThat(job.path("progress").path("deleted").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(job.path("dryRun").asBoolean()).isTrue();
+        assertThat(job.path("progress").path("deleted").asLong())
+                .as("a dry run deletes nothing")
+                .isZero();
+        long wouldDelete = job.path("wouldDelete").asLong();
+        assertThat(wouldDelete).isGreaterThanOrEqualTo(1);
+        assertThat(job.path("message").asString())
+                .startsWith(String.format(Locale.ROOT, "would delete %,d objects (", wouldDelete))
+                .doesNotContain("deleted");
         assertThat(job.path("classes").size()).isGreaterThanOrEqualTo(1);
         assertThat(job.path("requestedBy").asString()).isEqualTo("operator");
         assertThat(exists(orphan)).isTrue();
