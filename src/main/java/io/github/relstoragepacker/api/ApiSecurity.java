@@ -22,7 +22,9 @@ import org.springframework.security.web.authentication.AnonymousAuthenticationFi
  * Who may do what over HTTP.
  *
  * <ul>
- *   <li>Actuator (its own port): open, read-only; keep that port inside the cluster.
+ *   <li>Actuator (its own port): open, read-only; keep that port inside the cluster. A credential, if
+ *       sent, is checked, and only then does {@code /actuator/packer} name the database users and
+ *       client addresses holding the locks.
  *   <li>The OpenAPI description: open.
  *   <li>Reading (GET of the status pages, {@code /}, {@code /packs/{id}} and {@code /objects}, and of {@code /api/v1}): a credential, unless {@code
  *       packer.api.public-status} opens it.
@@ -55,8 +57,12 @@ class ApiSecurity {
 
     @Bean
     @Order(1)
-    SecurityFilterChain actuatorFilterChain(HttpSecurity http) throws Exception {
+    SecurityFilterChain actuatorFilterChain(HttpSecurity http, Credentials credentials, Problems problems)
+            throws Exception {
+        // open to all, but an operator's credential is recognised, so /actuator/packer can show them
+        // what it hides from anonymous readers
         return stateless(http.securityMatcher(EndpointRequest.toAnyEndpoint()))
+                .addFilterBefore(new CredentialFilter(credentials, problems), AnonymousAuthenticationFilter.class)
                 .authorizeHttpRequests(a -> a.anyRequest().permitAll())
                 .build();
     }

@@ -24,6 +24,7 @@ import org.springframework.web.bind.annotation.RestController;
 class ControlController {
 
     static final String REBUILD_CONFIRMATION = "discard-index";
+    private static final String FRACTION = "is out of range, use a fraction from 0.0001 to 1";
     private static final Logger log = LoggerFactory.getLogger(ControlController.class);
 
     private final CollectionLoop loop;
@@ -64,7 +65,10 @@ class ControlController {
 
     @PostMapping("/index/verify")
     VerificationReport verify(
-            @RequestParam(defaultValue = "0.01") @DecimalMin("0.0001") @DecimalMax("1") double fraction)
+            @RequestParam(defaultValue = "0.01")
+                    @DecimalMin(value = "0.0001", message = FRACTION)
+                    @DecimalMax(value = "1", message = FRACTION)
+                    double fraction)
             throws SQLException {
         return index.verify(fraction);
     }

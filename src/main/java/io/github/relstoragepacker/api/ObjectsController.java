@@ -2,11 +2,12 @@ package io.github.relstoragepacker.api;
 
 import io.github.relstoragepacker.index.ObjectInspector;
 import io.github.relstoragepacker.relstorage.Oids;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
+import io.github.relstoragepacker.relstorage.Tids;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import org.hibernate.validator.constraints.Range;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -33,7 +34,58 @@ class ObjectsController {
      * @param oid hexadecimal oid
      * @param tidTime when its current state was committed
      */
-    record ObjectView(String oid, Instant tidTime, ObjectInspector.ObjectInfo object) {}
+    record ObjectView(String oid, Instant tidTime, ObjectDetail object) {}
+
+    /**
+     * One object's index entry, with its tid in hexadecimal like every tid the API shows.
+     *
+     * @param zoid its zoid
+     * @param className its class, from the pickle's first global
+     * @param size its state's bytes
+     * @param tid the transaction that wrote its current state, hexadecimal ({@code 0x...})
+     * @param references the zoids its state references strongly
+     * @param referrers zoids referencing it strongly, at most the limit asked for
+     * @param referrerCount how many there are in all
+     * @param reachability root, referenced, unreferenced or unreachable (since the last mark)
+     * @param garbageSince for unreferenced and unreachable objects, since when
+     * @param quarantine why its state cannot be read, if it cannot
+     */
+    record ObjectDetail(
+            long zoid,
+            String className,
+            long size,
+            String tid,
+            List<Long> references,
+            List<Long> referrers,
+            long referrerCount,
+            String reachability,
+            @Nullable Instant garbageSince,
+            @Nullable String quarantine) {
+
+        static ObjectDetail of(ObjectInspector.ObjectInfo o) {
+            return new ObjectDetail(
+                    o.zoid(),
+                    o.className(),
+                    o.size(),
+                    Tids.hex(o.tid()),
+                    o.references(),
+                    o.referrers(),
+                    o.referrerCount(),
+                    o.reachability(),
+                    o.garbageSince(),
+                    o.quarantine());
+        }
+    }
+
+    /**
+     * One of the largest objects.
+     *
+     * @param zoid its zoid
+     * @param className its class
+     * @param size its state's bytes
+     * @param tid the transaction that wrote it, hexadecimal ({@code 0x...})
+     */
+    record SizedView(long zoid, String className, long size, String tid) {}
 
     /**
      * A path answer.
@@ -44,18 +96,24 @@ class ObjectsController {
     record PathView(String oid, ObjectInspector.Path path) {}
 
     @GetMapping("/objects/{oid}")
-    ObjectView object(@PathVariable String oid, @RequestParam(defaultValue = "100") @Min(0) @Max(10_000) int referrers)
+    ObjectView object(
+            @PathVariable String oid,
+            @RequestParam(defaultValue = "100") @Range(min = 0, max = 10_000, message = ApiErrors.INTEGER_RANGE)
+                    int referrers)
             throws SQLException {
-        long zoid = Oids.parse(oid);
+        long zoid = oid(oid);
         ObjectInspector.ObjectInfo info = inspector.object(zoid, referrers).orElseThrow(() -> missing(zoid));
-        return new ObjectView(Oids.hex(zoid), info.tidTime(), info);
+        return new ObjectView(Oids.hex(zoid), info.tidTime(), ObjectDetail.of(info));
     }
 
     @GetMapping("/objects/{oid}/path")
     PathView path(
-            @PathVariable String oid, @RequestParam(defaultValue = "1000000") @Min(1) @Max(100_000_000) int maxVisited)
+            @PathVariable String oid,
+            @RequestParam(defaultValue = "1000000")
+                    @Range(min = 1, max = 100_000_000, message = ApiErrors.INTEGER_RANGE)
+                    int maxVisited)
             throws SQLException {
-        long zoid = Oids.parse(oid);
+        long zoid = oid(oid);
         ObjectInspector.Path path = inspector.path(zoid, maxVisited);
         if (path.searched() == 0) {
             throw missing(zoid);
@@ -64,21 +122,38 @@ class ObjectsController {
     }
 
     @GetMapping("/dangling")
-    ObjectInspector.DanglingReport dangling(@RequestParam(defaultValue = "100") @Min(1) @Max(10_000) int limit)
+    ObjectInspector.DanglingReport dangling(
+            @RequestParam(defaultValue = "100") @Range(min = 1, max = 10_000, message = ApiErrors.INTEGER_RANGE)
+                    int limit)
             throws SQLException {
         return inspector.dangling(limit);
     }
 
     @GetMapping("/stats/classes")
-    List<ObjectInspector.ClassStats> classes(@RequestParam(defaultValue = "50") @Min(1) @Max(10_000) int limit)
+    List<ObjectInspector.ClassStats> classes(
+            @RequestParam(defaultValue = "50") @Range(min = 1, max = 10_000, message = ApiErrors.INTEGER_RANGE)
+                    int limit)
             throws SQLException {
         return inspector.classes(limit);
     }
 
     @GetMapping("/stats/largest")
-    List<ObjectInspector.Sized> largest(@RequestParam(defaultValue = "50") @Min(1) @Max(10_000) int limit)
+    List<SizedView> largest(
+            @RequestParam(defaultValue = "50") @Range(min = 1, max = 10_000, message = ApiErrors.INTEGER_RANGE)
+                    int limit)
             throws SQLException {
-        return inspector.largest(limit);
+        return inspector.largest(limit).stream()
+                .map(o -> new SizedView(o.zoid(), o.className(), o.size(), Tids.hex(o.tid())))
+                .toList();
+    }
+
+    /** Every oid in a path goes through {@link Oids}: one syntax and one range for the whole API. */
+    private static long oid(String text) {
+        try {
+            return Oids.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("oid: " + e.getMessage(), e);
+        }
     }
 
     private static NotFoundException missing(long zoid) {

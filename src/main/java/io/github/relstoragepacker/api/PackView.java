@@ -18,9 +18,13 @@ import org.jspecify.annotations.Nullable;
  * @param requestedBy who asked
  * @param startedAt when it was accepted
  * @param finishedAt when it ended, null while under way
- * @param progress its numbers
- * @param message why it did not complete, if it did not
+ * @param progress its numbers; a dry run deletes nothing, so its {@code deleted} stays 0
+ * @param wouldDelete for a dry run, how many objects would go; null otherwise
+ * @param message what it deleted ("deleted 1,234 objects (5.6 MB), ..."; a dry run: "would delete
+ *     ..."), then why it did not complete, if it did not
  * @param classes for a dry run, objects per class that would go
+ * @param housekeeping what the blob directory's housekeeping walk after the pack did (stale blob
+ *     revisions of live objects), empty if none
  */
 record PackView(
         long id,
@@ -34,10 +38,14 @@ record PackView(
         Instant startedAt,
         @Nullable Instant finishedAt,
         PackJob.Progress progress,
+        @Nullable Long wouldDelete,
         String message,
-        Map<String, Long> classes) {
+        Map<String, Long> classes,
+        String housekeeping) {
 
     static PackView of(PackJob job) {
+        PackJob.Progress p = job.progress();
+        boolean dry = job.request().dryRun();
         return new PackView(
                 job.id(),
                 PacksController.PATH + "/" + job.id(),
@@ -49,8 +57,21 @@ record PackView(
                 job.requestedBy(),
                 job.startedAt(),
                 job.finishedAt(),
-                job.progress(),
+                dry
+                        ? new PackJob.Progress(
+                                p.step(),
+                                p.candidates(),
+                                p.examined(),
+                                0,
+                                p.bytes(),
+                                p.largeObjects(),
+                                p.blobFiles(),
+                                p.rate(),
+                                p.etaSeconds())
+                        : p,
+                dry ? p.deleted() : null,
                 job.message(),
-                job.classes());
+                job.classes(),
+                job.housekeeping());
     }
 }

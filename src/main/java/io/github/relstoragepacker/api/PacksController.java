@@ -7,14 +7,13 @@ import io.github.relstoragepacker.collect.PackRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
 import java.net.URI;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.List;
+import org.hibernate.validator.constraints.Range;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -33,6 +32,7 @@ import org.springframework.web.bind.annotation.RestController;
 class PacksController {
 
     static final String PATH = "/api/v1/packs";
+    private static final String DAYS = "is out of range, use a number of days from 0 to 36500";
 
     private final PackJobs jobs;
 
@@ -52,12 +52,17 @@ class PacksController {
      *     tid older than the grace; a weaker guarantee)
      */
     record PackBody(
-            @DecimalMin("0") @DecimalMax("36500") @Nullable Double days,
-            @PositiveOrZero @Nullable Long graceSeconds,
+            @DecimalMin(value = "0", message = DAYS) @DecimalMax(value = "36500", message = DAYS) @Nullable
+            Double days,
+
+            @PositiveOrZero(message = "is out of range, use a number of seconds >= 0") @Nullable
+            Long graceSeconds,
+
             @Nullable Boolean dryRun,
             @Nullable Boolean includeCycles,
 
-            @Pattern(regexp = "build|object-tid", message = "must be \"build\" or \"object-tid\"") @Nullable
+            @Pattern(regexp = "build|object-tid", message = "is not accepted, use \"build\" or \"object-tid\"")
+            @Nullable
             String unknownHistory) {
 
         PackRequest toRequest() {
@@ -83,7 +88,9 @@ class PacksController {
     }
 
     @GetMapping
-    List<PackView> recent(@RequestParam(defaultValue = "20") @Min(1) @Max(500) int limit) {
+    List<PackView> recent(
+            @RequestParam(defaultValue = "20") @Range(min = 1, max = 500, message = ApiErrors.INTEGER_RANGE)
+                    int limit) {
         return jobs.recent(limit).stream().map(PackView::of).toList();
     }
 

@@ -7,6 +7,8 @@ import io.github.relstoragepacker.collect.PackJobs;
 import io.github.relstoragepacker.collect.PackRequest;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.index.IndexSchema;
+import io.github.relstoragepacker.relstorage.RelStorageDatabase;
+import io.github.relstoragepacker.relstorage.TargetDatabase;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,6 +94,12 @@ public final class PackCommand {
     private static int pack(
             ConfigurableApplicationContext context, PackRequest request, PrintStream out, PrintStream err)
             throws Exception {
+        RelStorageDatabase db = context.getBean(TargetDatabase.class).current();
+        // refused before schema packer is created, so a wrong database is left as it was found
+        if (db != null && !db.readProblems().isEmpty()) {
+            err.println("pack refused: " + String.join(" ", db.readProblems()));
+            return CommandLine.FAILED;
+        }
         IndexSchema.migrate(context.getBean(DataSource.class));
         PackJobs jobs = context.getBean(PackJobs.class);
         IndexMaintainer index = context.getBean(IndexMaintainer.class);

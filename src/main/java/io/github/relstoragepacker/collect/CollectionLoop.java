@@ -426,7 +426,7 @@ public class CollectionLoop implements SmartLifecycle {
             try {
                 BlobHousekeeping housekeeping = housekeepBlobs(request.grace(), request.dryRun());
                 if (housekeeping != null) {
-                    result = result.withNote("Blob directory: " + housekeeping.summary());
+                    result = result.withHousekeeping(housekeeping.summary());
                 }
             } catch (IOException | SQLException e) {
                 log.error("Blob housekeeping after the pack failed; the pack itself stands: {}", e.getMessage(), e);

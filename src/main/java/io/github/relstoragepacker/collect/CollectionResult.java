@@ -13,6 +13,8 @@ import java.util.Map;
  * @param blobFiles blob files removed from the shared blob directory
  * @param classes for a dry run, objects per class that would go
  * @param message for a run that did not complete, why, and what to do
+ * @param housekeeping after a pack, what the walk of the shared blob directory did (stale blob
+ *     revisions of live objects), empty when there was none
  */
 public record CollectionResult(
         CollectionKind kind,
@@ -22,7 +24,8 @@ public record CollectionResult(
         long largeObjects,
         long blobFiles,
         Map<String, Long> classes,
-        String message) {
+        String message,
+        String housekeeping) {
 
     /** How a run ended. */
     public enum Outcome {
@@ -49,11 +52,17 @@ public record CollectionResult(
                 largeObjects,
                 blobFiles,
                 classes,
-                message.isEmpty() ? note : message + " " + note);
+                message.isEmpty() ? note : message + " " + note,
+                housekeeping);
+    }
+
+    /** The same result, with what the blob directory's housekeeping walk did after it. */
+    CollectionResult withHousekeeping(String summary) {
+        return new CollectionResult(kind, outcome, objects, bytes, largeObjects, blobFiles, classes, message, summary);
     }
 
     static CollectionResult refused(CollectionKind kind, String why) {
-        return new CollectionResult(kind, Outcome.REFUSED, 0, 0, 0, 0, Map.of(), why);
+        return new CollectionResult(kind, Outcome.REFUSED, 0, 0, 0, 0, Map.of(), why, "");
     }
 
     static CollectionResult instanceBusy(CollectionKind kind) {
@@ -66,11 +75,12 @@ public record CollectionResult(
                 0,
                 Map.of(),
                 "another relstorage-packer instance is the active one (it holds the leader lock): pack through it,"
-                        + " or try again when it has stopped.");
+                        + " or try again when it has stopped.",
+                "");
     }
 
     static CollectionResult onHold(CollectionKind kind, String why) {
-        return new CollectionResult(kind, Outcome.ON_HOLD, 0, 0, 0, 0, Map.of(), why);
+        return new CollectionResult(kind, Outcome.ON_HOLD, 0, 0, 0, 0, Map.of(), why, "");
     }
 
     static CollectionResult packLockBusy(CollectionKind kind, long key) {
@@ -83,11 +93,12 @@ public record CollectionResult(
                 0,
                 Map.of(),
                 "RelStorage's pack lock (advisory key " + key + ") is held by another session: zodbpack or another"
-                        + " packer is running. Try again when it has finished.");
+                        + " packer is running. Try again when it has finished.",
+                "");
     }
 
     static CollectionResult dryRun(CollectionKind kind, long objects, long bytes, Map<String, Long> classes) {
-        return new CollectionResult(kind, Outcome.DRY_RUN, objects, bytes, 0, 0, Map.copyOf(classes), "");
+        return new CollectionResult(kind, Outcome.DRY_RUN, objects, bytes, 0, 0, Map.copyOf(classes), "", "");
     }
 
     static Builder builder(CollectionKind kind) {
@@ -136,7 +147,7 @@ public record CollectionResult(
                 case CANCELLED -> "Cancelled at a batch boundary; every batch before it was committed whole.";
                 default -> "";
             };
-            return new CollectionResult(kind, outcome, objects, bytes, largeObjects, blobFiles, Map.of(), message);
+            return new CollectionResult(kind, outcome, objects, bytes, largeObjects, blobFiles, Map.of(), message, "");
         }
     }
 }

@@ -16,8 +16,10 @@ import org.jspecify.annotations.Nullable;
  * @param startedAt when it was accepted
  * @param finishedAt when it ended, null while under way
  * @param progress live numbers while it runs; the final ones once it ended
- * @param message for a job that did not complete, why and what to do
+ * @param message what it deleted (a dry run: would delete), then, for a job that did not complete, why
+ *     and what to do
  * @param classes for a dry run, objects per class that would go, largest count first
+ * @param housekeeping what the blob directory's housekeeping walk after the pack did, empty if none
  */
 public record PackJob(
         long id,
@@ -28,7 +30,8 @@ public record PackJob(
         @Nullable Instant finishedAt,
         Progress progress,
         String message,
-        Map<String, Long> classes) {
+        Map<String, Long> classes,
+        String housekeeping) {
 
     /** Whether the job is still queued or running. */
     public boolean active() {
@@ -39,7 +42,7 @@ public record PackJob(
      * The job's numbers.
      *
      * @param step where a running job is (starting, marking, deleting, finished)
-     * @param candidates objects it expects to examine, -1 while unknown
+     * @param candidates objects it expects to examine, -1 while unknown; once ended, how many there were
      * @param examined candidates re-checked under the fence
      * @param deleted objects deleted (for a dry run: that would be)
      * @param bytes their state bytes

@@ -141,7 +141,7 @@ public class PackJobs {
         try {
             result = loop.runPack(job.request(), job.progress());
             state = stateOf(result.outcome());
-            message = result.message();
+            message = outcome(result);
         } catch (Exception e) {
             state = "failed";
             message = "The pack failed; nothing of the failed batch was deleted, earlier batches stay done: "
@@ -171,6 +171,32 @@ public class PackJobs {
             running = null;
         }
         log.info("Pack job {} ended: {} ({})", job.id(), state, why);
+    }
+
+    /** What a run that got to delete did (or would have), before whatever else its message says. */
+    private static String outcome(CollectionResult result) {
+        String did = switch (result.outcome()) {
+            case DRY_RUN ->
+                String.format(
+                        Locale.ROOT, "would delete %,d objects (%s)", result.objects(), megabytes(result.bytes()));
+            case COMPLETED, CANCELLED, STOPPED ->
+                String.format(
+                        Locale.ROOT,
+                        "deleted %,d objects (%s), %,d blob files and %,d blob large objects",
+                        result.objects(),
+                        megabytes(result.bytes()),
+                        result.blobFiles(),
+                        result.largeObjects());
+            default -> "";
+        };
+        if (did.isEmpty() || result.message().isEmpty()) {
+            return did.isEmpty() ? result.message() : did + ".";
+        }
+        return did + "; " + result.message();
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1_000_000.0);
     }
 
     private static String stateOf(CollectionResult.Outcome outcome) {
@@ -208,8 +234,8 @@ public class PackJobs {
         Map<String, Long> classes = result == null ? Map.of() : result.classes();
         jdbc.update(
                 "UPDATE packer.collection_run SET finished_at = now(), outcome = ?, objects = ?, bytes = ?, blobs = ?,"
-                        + " examined = ?, large_objects = ?, message = ?, class_names = ?, class_counts = ?"
-                        + " WHERE id = ?",
+                        + " examined = ?, large_objects = ?, message = ?, class_names = ?, class_counts = ?,"
+                        + " candidates = ?, rate = ?, housekeeping = ? WHERE id = ?",
                 state,
                 result == null ? p.deleted() : result.objects(),
                 result == null ? p.bytes() : result.bytes(),
@@ -219,6 +245,10 @@ public class PackJobs {
                 message,
                 classes.keySet().toArray(String[]::new),
                 classes.values().toArray(Long[]::new),
+                // a drain learns its cascade as it goes: once it ended, what it examined is what there was
+                p.candidates() < 0 ? p.examined() : Math.max(p.candidates(), p.examined()),
+                p.rate(),
+                result == null ? "" : result.housekeeping(),
                 job.id());
     }
 
@@ -261,7 +291,8 @@ public class PackJobs {
                         p.rate(),
                         p.eta() == null ? null : p.eta().toSeconds()),
                 p.cancelRequested() ? "cancellation requested; stops at the next batch boundary" : "",
-                Map.of());
+                Map.of(),
+                "");
     }
 
     private static PackJob recorded(ResultSet rs, int row) throws SQLException {
@@ -290,15 +321,16 @@ public class PackJobs {
                 finished == null ? null : finished.toInstant(),
                 new PackJob.Progress(
                         finished == null ? "running elsewhere" : "finished",
-                        -1,
+                        rs.getObject("candidates") == null ? -1 : rs.getLong("candidates"),
                         rs.getLong("examined"),
                         rs.getLong("objects"),
                         rs.getLong("bytes"),
                         rs.getLong("large_objects"),
                         rs.getLong("blobs"),
-                        0,
+                        rs.getDouble("rate"),
                         null),
                 String.valueOf(rs.getString("message") == null ? "" : rs.getString("message")),
-                classes);
+                classes,
+                String.valueOf(rs.getString("housekeeping") == null ? "" : rs.getString("housekeeping")));
     }
 }

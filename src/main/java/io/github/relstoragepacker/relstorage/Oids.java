@@ -4,35 +4,37 @@ import java.util.Locale;
 
 /**
  * ZODB object ids as people write them: decimal zoids ({@code 4711}) or hexadecimal oids ({@code
- * 0x1267}, as ZODB prints them, up to 16 digits). RelStorage stores an oid as the signed 64-bit
- * {@code zoid}, so oids above {@code 0x7fffffffffffffff} are negative zoids.
+ * 0x1267}, as ZODB prints them). RelStorage stores an oid as a PostgreSQL {@code BIGINT} zoid and
+ * allocates them upwards from 0, so the one range accepted, in either form, is 0 to 2^63-1: a
+ * negative zoid or a hexadecimal oid above {@code 0x7fffffffffffffff} names no object and is refused
+ * rather than wrapped around.
  */
 public final class Oids {
+
+    /** The accepted forms and range, for error messages. */
+    public static final String RANGE =
+            "use a decimal zoid (4711) or a hexadecimal oid (0x1267) from 0 to 9223372036854775807 (0x7fffffffffffffff)";
 
     private Oids() {}
 
     /**
      * Parses {@code text} to a zoid.
      *
-     * @throws IllegalArgumentException naming the input and the accepted forms
+     * @throws IllegalArgumentException naming the input, the accepted forms and the range
      */
     public static long parse(String text) {
         String s = text.strip();
+        boolean hex = s.regionMatches(true, 0, "0x", 0, 2);
+        String digits = hex ? s.substring(2) : s;
+        int radix = hex ? 16 : 10;
+        if (digits.isEmpty() || !digits.chars().allMatch(ch -> ch < 128 && Character.digit(ch, radix) >= 0)) {
+            throw new IllegalArgumentException("'" + text + "' is not an oid: " + RANGE);
+        }
         try {
-            if (s.regionMatches(true, 0, "0x", 0, 2)) {
-                String digits = s.substring(2);
-                if (digits.isEmpty() || digits.length() > 16) {
-                    throw new NumberFormatException();
-                }
-                return Long.parseUnsignedLong(digits, 16);
-            }
-            if (s.isEmpty() || s.length() > 20 || !s.chars().allMatch(ch -> ch == '-' || Character.isDigit(ch))) {
-                throw new NumberFormatException();
-            }
-            return Long.parseLong(s);
+            // no sign is accepted above, so an overflow is the only way this can fail
+            return Long.parseLong(digits, radix);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not an oid: write it in decimal (4711) or as"
-                    + " ZODB prints it in hexadecimal (0x1267), at most 64 bits");
+            throw new IllegalArgumentException("'" + text + "' is out of range: " + RANGE);
         }
     }
 

@@ -28,6 +28,11 @@ public final class Tids {
 
     private static final int NANOS_SHIFT = 21;
 
+    /** The form ZODB and RelStorage print a tid in, and the one the API and the status show: {@code 0x03f1...}, 16 digits. */
+    public static String hex(long tid) {
+        return "0x%016x".formatted(tid);
+    }
+
     private Tids() {}
 
     /** The instant a tid stands for, in UTC, rounded to the nanosecond. */

@@ -13,6 +13,7 @@ import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -139,7 +140,16 @@ class ApiTest {
         assertThat(url).isEqualTo(accepted.json().path("url").asString()).startsWith("/api/v1/packs/");
         JsonNode job = awaitEnded(url);
         assertThat(job.path("state").asString()).isEqualTo("completed");
-        assertThat(job.path("progress").path("deleted").asLong()).isGreaterThanOrEqualTo(1);
+        long deleted = job.path("progress").path("deleted").asLong();
+        assertThat(deleted).isGreaterThanOrEqualTo(1);
+        assertThat(job.path("progress").path("candidates").asLong())
+                .as("the real number of candidates once it ended, never -1")
+                .isGreaterThanOrEqualTo(deleted);
+        assertThat(job.path("progress").path("rate").asDouble()).isPositive();
+        assertThat(job.path("message").asString())
+                .startsWith(String.format(Locale.ROOT, "deleted %,d objects (", deleted));
+        assertThat(job.path("wouldDelete").isNull()).isTrue();
+        assertThat(job.path("housekeeping").isString()).isTrue();
         assertThat(job.path("requestedBy").asString()).isEqualTo("token");
         assertThat(exists(objects[0])).isTrue();
         assertThat(exists(objects[1])).isFalse();
@@ -164,7 +174,15 @@ class ApiTest {
 
         JsonNode job = awaitEnded(url);
         assertThat(job.path("state").asString()).isEqualTo("dry_run");
-        assertThat(job.path("progress").path("deleted").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(job.path("dryRun").asBoolean()).isTrue();
+        assertThat(job.path("progress").path("deleted").asLong())
+                .as("a dry run deletes nothing")
+                .isZero();
+        long wouldDelete = job.path("wouldDelete").asLong();
+        assertThat(wouldDelete).isGreaterThanOrEqualTo(1);
+        assertThat(job.path("message").asString())
+                .startsWith(String.format(Locale.ROOT, "would delete %,d objects (", wouldDelete))
+                .doesNotContain("deleted");
         assertThat(job.path("classes").size()).isGreaterThanOrEqualTo(1);
         assertThat(job.path("requestedBy").asString()).isEqualTo("operator");
         assertThat(exists(orphan)).isTrue();
@@ -314,25 +332,82 @@ class ApiTest {
                 .until(() -> "idle".equals(status().path("phase").asString()));
     }
 
+    /** A bad request, what it must get, and what the detail must name. */
+    record Bad(String method, String path, String body, int status, String... named) {}
+
+    static final String RANGE = "0 to 9223372036854775807";
+
     @Test
-    void badInputGetsAProblemNamingTheFix() throws Exception {
-        assertProblem(api.post("/api/v1/packs", "{}", bearer(TOKEN)), 400, "days");
-        assertProblem(
-                api.post("/api/v1/packs", "{\"days\": 1, \"graceSeconds\": 5}", bearer(TOKEN)), 400, "exactly one");
-        assertProblem(api.post("/api/v1/packs", "{\"days\": -1}", bearer(TOKEN)), 400, "");
-        assertProblem(api.post("/api/v1/packs", "{\"days\": \"soon\"}", bearer(TOKEN)), 400, "");
-        assertProblem(api.post("/api/v1/packs", "not json", bearer(TOKEN)), 400, "");
-        assertProblem(api.get("/api/v1/objects/zoid-12", bearer(TOKEN)), 400, "0x1267");
-        assertProblem(api.get("/api/v1/objects/0x" + "f".repeat(17), bearer(TOKEN)), 400, "64 bits");
-        assertProblem(api.get("/api/v1/objects/0x7ffffffffffffff0", bearer(TOKEN)), 404, "0x7ffffffffffffff0");
-        assertProblem(api.get("/api/v1/objects/0x7ffffffffffffff0/path", bearer(TOKEN)), 404, "not in the index");
-        assertProblem(api.get("/api/v1/packs/987654", bearer(TOKEN)), 404, "no pack job 987654");
-        assertProblem(api.get("/api/v1/packs?limit=0", bearer(TOKEN)), 400, "");
-        assertProblem(api.get("/api/v1/dangling?limit=100000", bearer(TOKEN)), 400, "");
-        assertProblem(api.post("/api/v1/index/rebuild", "{}", bearer(TOKEN)), 400, "confirm=discard-index");
-        assertProblem(api.post("/api/v1/index/verify?fraction=2", "{}", bearer(TOKEN)), 400, "");
-        assertProblem(api.get("/api/v1/nothing-here", bearer(TOKEN)), 404, "");
+    void badInputGetsAProblemNamingTheFieldTheValueAndWhatIsAccepted() throws Exception {
+        String packs = "/api/v1/packs";
+        List<Bad> table = List.of(
+                new Bad("POST", packs, "{}", 400, "days", "graceSeconds"),
+                new Bad("POST", packs, "{\"days\": 1, \"graceSeconds\": 5}", 400, "exactly one"),
+                new Bad("POST", packs, "{\"days\": -1}", 400, "days: -1 is out of range", "0"),
+                new Bad("POST", packs, "{\"days\": 40000}", 400, "days: 40000", "36500"),
+                new Bad("POST", packs, "{\"graceSeconds\": -5}", 400, "graceSeconds: -5", "0"),
+                new Bad("POST", packs, "{\"days\": \"soon\"}", 400, "days", "number"),
+                new Bad("POST", packs, "{\"days\": \"1\"}", 400, "days", "string", "number"),
+                new Bad("POST", packs, "{\"days\": 1, \"dryRun\": \"true\"}", 400, "dryRun", "boolean"),
+                new Bad("POST", packs, "{\"days\": 1, \"dryRun\": 1}", 400, "dryRun", "boolean"),
+                new Bad("POST", packs, "{\"days\": 1, \"dryrun\": true}", 400, "dryrun: unknown field", "dryRun"),
+                new Bad("POST", packs, "{\"days\": 1, \"days\": 0}", 400, "days: given twice"),
+                new Bad("POST", packs, "{\"days\": 1, \"unknownHistory\": \"x\"}", 400, "unknownHistory: x", "build"),
+                new Bad("POST", packs, "not json", 400, "JSON"),
+                new Bad("POST", packs, "", 400, "JSON"),
+                new Bad("GET", "/api/v1/objects/zoid-12", "", 400, "zoid-12", RANGE),
+                new Bad("GET", "/api/v1/objects/-1", "", 400, "'-1'", RANGE),
+                new Bad("GET", "/api/v1/objects/0xffffffffffffffff", "", 400, "0xffffffffffffffff", RANGE),
+                new Bad("GET", "/api/v1/objects/9223372036854775808", "", 400, "9223372036854775808", RANGE),
+                new Bad("GET", "/api/v1/objects/0x" + "f".repeat(17), "", 400, RANGE),
+                new Bad("GET", "/api/v1/objects/-1/path", "", 400, "'-1'", RANGE),
+                new Bad("GET", "/api/v1/objects/0x7ffffffffffffff0", "", 404, "0x7ffffffffffffff0"),
+                new Bad("GET", "/api/v1/objects/9223372036854775807/path", "", 404, "not in the index"),
+                new Bad("GET", "/api/v1/objects/0x1?referrers=-1", "", 400, "referrers: -1", "0"),
+                new Bad("GET", "/api/v1/objects/0x1/path?maxVisited=abc", "", 400, "maxVisited: 'abc'", "integer"),
+                new Bad("GET", packs + "/987654", "", 404, "no pack job 987654"),
+                new Bad("GET", packs + "/abc", "", 400, "id: 'abc'", "integer"),
+                new Bad("GET", packs + "?limit=0", "", 400, "limit: 0", "1"),
+                new Bad("GET", packs + "?limit=x", "", 400, "limit: 'x'", "integer"),
+                new Bad("GET", "/api/v1/dangling?limit=100000", "", 400, "limit: 100000", "10000"),
+                new Bad("GET", "/api/v1/stats/classes?limit=0", "", 400, "limit: 0", "1"),
+                new Bad("GET", "/api/v1/stats/largest?limit=-3", "", 400, "limit: -3", "1"),
+                new Bad("POST", "/api/v1/index/rebuild", "{}", 400, "confirm=discard-index"),
+                new Bad("POST", "/api/v1/index/verify?fraction=2", "{}", 400, "fraction: 2", "1"),
+                new Bad("GET", "/api/v1/nothing-here", "", 404, "openapi.yaml"));
+        int jobs = api.get(packs + "?limit=500", bearer(TOKEN)).json().size();
+        for (Bad bad : table) {
+            ApiClient.Answer answer = bad.method().equals("GET")
+                    ? api.get(bad.path(), bearer(TOKEN))
+                    : api.post(bad.path(), bad.body(), bearer(TOKEN));
+            String request = bad.method() + " " + bad.path() + " " + bad.body() + " -> " + answer.body();
+            assertThat(answer.status()).as(request).isEqualTo(bad.status());
+            assertThat(answer.header("Content-Type")).as(request).startsWith("application/problem+json");
+            assertThat(answer.json().path("detail").asString()).as(request).contains(bad.named());
+        }
+        assertThat(loop.paused()).isFalse();
+        assertThat(api.get(packs + "?limit=500", bearer(TOKEN)).json().size()).isEqualTo(jobs);
         assertThat(api.get("/api/v1/status", bearer(TOKEN)).status()).isEqualTo(200);
+    }
+
+    @Test
+    void requestsTomcatOrTheFirewallTurnAwayGetAProblemToo() throws Exception {
+        for (String path : List.of(
+                "/api/v1/%2e%2e/%2e%2e/etc/passwd",
+                "/api/v1/objects/%2e%2e%2fstatus",
+                "/api/v1//status",
+                "/api/v1/status;x=1",
+                "/api/v1/objects/" + "7".repeat(10_000))) {
+            ApiClient.Answer answer = api.get(path, bearer(TOKEN));
+            String request = "GET " + path.substring(0, Math.min(60, path.length())) + " -> " + answer.body();
+            assertThat(answer.status()).as(request).isBetween(400, 499);
+            assertThat(answer.header("Content-Type")).as(request).startsWith("application/problem+json");
+            assertThat(answer.json().path("status").asInt()).as(request).isEqualTo(answer.status());
+            assertThat(answer.json().path("detail").asString()).as(request).isNotBlank();
+        }
+        ApiClient.Answer spec = api.get("/api/v1/openapi.yaml");
+        assertThat(spec.status()).isEqualTo(200);
+        assertThat(spec.header("Content-Type")).startsWith("application/yaml");
     }
 
     void assertProblem(ApiClient.Answer answer, int status, String detail) {
@@ -358,6 +433,9 @@ class ApiTest {
         assertThat(object.path("object").path("referrers").get(0).asLong()).isEqualTo(parent);
         assertThat(object.path("object").path("references").get(0).asLong()).isEqualTo(missing);
         assertThat(object.path("object").path("reachability").asString()).isEqualTo("referenced");
+        assertThat(object.path("object").path("tid").asString()).matches("0x[0-9a-f]{16}");
+        assertThat(api.get("/api/v1/stats/largest", bearer(TOKEN)).json())
+                .allSatisfy(o -> assertThat(o.path("tid").asString()).matches("0x[0-9a-f]{16}"));
 
         JsonNode path = api.get("/api/v1/objects/" + child + "/path", bearer(TOKEN))
                 .json()
@@ -495,6 +573,20 @@ class ApiTest {
         packer.path("locks").forEach(l -> locks.add(l.path("lock").asString()));
         assertThat(locks).contains("leader");
         assertThat(packer.path("locksError").isNull()).isTrue();
+        assertThat(packer.path("locks"))
+                .as("anonymous readers see pids, not who or where")
+                .allSatisfy(l -> {
+                    assertThat(l.path("pid").asInt()).isPositive();
+                    assertThat(l.path("user").isNull()).isTrue();
+                    assertThat(l.path("client").isNull()).isTrue();
+                });
+        assertThat(packer.path("redacted").asString()).contains("packer.api.token");
+        JsonNode operator = management.get("/actuator/packer", bearer(TOKEN)).json();
+        assertThat(operator.path("redacted").isNull()).isTrue();
+        List<String> users = new ArrayList<>();
+        operator.path("locks").forEach(l -> users.add(l.path("user").asString()));
+        assertThat(users).as("the leader lock is held by our own connection").contains(db.username());
+        assertThat(management.get("/actuator/packer", bearer("wrong")).status()).isEqualTo(401);
 
         assertThat(management
                         .get("/actuator/info")

@@ -451,7 +451,8 @@ abstract class CollectorContract {
                     .as("the superseded revision, removed by the pack's housekeeping")
                     .doesNotExist();
             assertThat(files.blobFile(live, liveNew)).hasContent("v2");
-            assertThat(result.message()).contains("removed 1 stale blob revision");
+            assertThat(result.housekeeping()).contains("removed 1 stale blob revision");
+            assertThat(result.message()).as("housekeeping is kept apart").doesNotContain("stale blob revision");
 
             BlobHousekeeping housekeeping = loop.housekeepBlobs(Duration.ZERO, false);
 
