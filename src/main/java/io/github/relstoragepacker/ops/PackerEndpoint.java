@@ -88,7 +88,7 @@ class PackerEndpoint {
         }
         List<LockHolders.Holder> anonymous = locks.stream()
                 .map(h -> new LockHolders.Holder(
-                        h.lock(), h.pid(), h.granted(), h.application(), null, null, h.transactionStart()))
+                        h.lock(), h.pid(), h.granted(), h.application(), null, null, h.transactionStart(), h.since()))
                 .toList();
         return new Report(
                 status.status(),
