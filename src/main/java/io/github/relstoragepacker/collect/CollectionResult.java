@@ -1,5 +1,8 @@
 package io.github.relstoragepacker.collect;
 
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -11,7 +14,7 @@ import java.util.Map;
  * @param bytes their state bytes
  * @param largeObjects blob large objects unlinked with them
  * @param blobFiles blob files removed from the shared blob directory
- * @param classes for a dry run, objects per class that would go
+ * @param classes objects per class deleted (or, for a dry run, that would be), largest count first
  * @param message for a run that did not complete, why, and what to do
  * @param housekeeping after a pack, what the walk of the shared blob directory did (stale blob
  *     revisions of live objects), empty when there was none
@@ -106,6 +109,15 @@ public record CollectionResult(
     }
 
     /** Sums the batches of a run. */
+    /** {@code classes} ordered by count, largest first, then by name. */
+    static Map<String, Long> largestFirst(Map<String, Long> classes) {
+        Map<String, Long> ordered = new LinkedHashMap<>();
+        classes.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .forEach(e -> ordered.put(e.getKey(), e.getValue()));
+        return Collections.unmodifiableMap(ordered);
+    }
+
     static final class Builder {
         private final CollectionKind kind;
         private Outcome outcome = Outcome.COMPLETED;
@@ -113,6 +125,7 @@ public record CollectionResult(
         private long bytes;
         private long largeObjects;
         private long blobFiles;
+        private final Map<String, Long> classes = new HashMap<>();
 
         private Builder(CollectionKind kind) {
             this.kind = kind;
@@ -123,6 +136,11 @@ public record CollectionResult(
             bytes += stateBytes;
             largeObjects += unlinked;
             blobFiles += files;
+        }
+
+        /** Counts the objects a batch deleted, by class. */
+        void addClasses(Map<String, Long> deleted) {
+            deleted.forEach((name, count) -> classes.merge(name, count, Long::sum));
         }
 
         Builder outcome(Outcome value) {
@@ -147,7 +165,8 @@ public record CollectionResult(
                 case CANCELLED -> "Cancelled at a batch boundary; every batch before it was committed whole.";
                 default -> "";
             };
-            return new CollectionResult(kind, outcome, objects, bytes, largeObjects, blobFiles, Map.of(), message, "");
+            return new CollectionResult(
+                    kind, outcome, objects, bytes, largeObjects, blobFiles, largestFirst(classes), message, "");
         }
     }
 }

@@ -437,7 +437,7 @@ final class Collector {
         boolean ploneWrote = run.watermark >= 0 && deleted.watermark() != run.watermark;
         run.watermark = deleted.watermark();
         sizer.held(holdNanos - commitNanos, deleted.queued(), ploneWrote);
-        afterCommit(run.c);
+        run.result.addClasses(afterCommit(run.c));
         long files = run.outbox == null ? 0 : run.outbox.process(run.c);
         metrics.batch(ticker.getAsLong() - waitStart, deleted.selected());
         metrics.deleted(deleted.deleted(), deleted.bytes(), deleted.largeObjects(), files);
@@ -463,9 +463,9 @@ final class Collector {
     /**
      * After a deletion's commit (or a process's death after it): the journal's objects go to the blob
      * outbox in a flushed commit, which also makes the deletion durable before any of their files goes,
-     * and then leave the index.
+     * and then leave the index. Returns those objects by class.
      */
-    private void afterCommit(Connection c) throws SQLException {
+    private Map<String, Long> afterCommit(Connection c) throws SQLException {
         if (properties.blobDirectory() != null) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(true);
@@ -476,7 +476,7 @@ final class Collector {
                 c.setAutoCommit(autoCommit);
             }
         }
-        index.forgetDeleted(c);
+        return index.forgetDeleted(c);
     }
 
     private CollectionResult completed(CollectionResult.Builder result, CollectionKind kind, long started) {

@@ -14,7 +14,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -232,9 +234,9 @@ public class IndexMaintainer {
      * so a deep tree is not delayed once per level.
      *
      * <p>Losing this transaction loses nothing (the journal rows stay for the next call), so it commits
-     * without waiting for the WAL flush. Returns the number of objects removed from the index.
+     * without waiting for the WAL flush. Returns the objects removed from the index, counted by class.
      */
-    public int forgetDeleted(Connection c) throws SQLException {
+    public Map<String, Long> forgetDeleted(Connection c) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         writes.lock();
@@ -246,15 +248,22 @@ public class IndexMaintainer {
             st.execute("SET LOCAL enable_hashjoin = off");
             st.execute("SET LOCAL enable_mergejoin = off");
             st.execute(ForgottenObjects.TABLE);
-            int forgotten = st.executeUpdate("WITH gone AS (DELETE FROM packer.object o USING packer.deleted d"
-                    + " WHERE o.zoid = d.zoid AND o.tid = d.tid RETURNING o.zoid, d.since_tid, o.refs)"
-                    + " INSERT INTO packer_forgotten SELECT zoid, since_tid, refs FROM gone");
-            if (forgotten > 0) {
+            Map<String, Long> classes = new HashMap<>();
+            try (ResultSet rs = st.executeQuery("WITH gone AS (DELETE FROM packer.object o USING packer.deleted d"
+                    + " WHERE o.zoid = d.zoid AND o.tid = d.tid RETURNING o.zoid, d.since_tid, o.refs, o.class_id),"
+                    + " forgotten AS (INSERT INTO packer_forgotten SELECT zoid, since_tid, refs FROM gone)"
+                    + " SELECT COALESCE(NULLIF(k.name, ''), '(unknown)'), count(*)"
+                    + " FROM gone LEFT JOIN packer.class k ON k.id = gone.class_id GROUP BY 1")) {
+                while (rs.next()) {
+                    classes.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            if (!classes.isEmpty()) {
                 ForgottenObjects.drop(st);
             }
             st.execute("DELETE FROM packer.deleted");
             c.commit();
-            return forgotten;
+            return classes;
         } catch (SQLException e) {
             c.rollback();
             throw e;
