@@ -3,6 +3,7 @@ package io.github.relstoragepacker.api;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -74,10 +75,12 @@ class ApiSecurity {
         return stateless(http)
                 .addFilterBefore(new CredentialFilter(credentials, problems), AnonymousAuthenticationFilter.class)
                 .authorizeHttpRequests(a -> {
-                    a.requestMatchers(HttpMethod.GET, "/api/v1/openapi.yaml", "/error", "/favicon.ico")
-                            .permitAll();
-                    if (properties.publicStatus()) {
-                        a.requestMatchers(HttpMethod.GET, READ).permitAll();
+                    for (HttpMethod read : List.of(HttpMethod.GET, HttpMethod.HEAD)) {
+                        a.requestMatchers(read, "/api/v1/openapi.yaml", "/error", "/favicon.ico")
+                                .permitAll();
+                        if (properties.publicStatus()) {
+                            a.requestMatchers(read, READ).permitAll();
+                        }
                     }
                     a.requestMatchers(READ).hasAuthority(CredentialFilter.OPERATOR);
                     a.anyRequest().denyAll();

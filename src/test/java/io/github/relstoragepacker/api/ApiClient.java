@@ -64,6 +64,12 @@ final class ApiClient {
                 headers);
     }
 
+    Answer head(String path, String... headers) throws IOException, InterruptedException {
+        return send(
+                HttpRequest.newBuilder(URI.create(base + path)).method("HEAD", HttpRequest.BodyPublishers.noBody()),
+                headers);
+    }
+
     Answer delete(String path, String... headers) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE(), headers);
     }

@@ -55,6 +55,7 @@ class ApiWithoutCredentialsTest {
         assertThat(reading.json().path("detail").asString()).contains("packer.api.public-status");
         assertThat(api.get("/").status()).isEqualTo(403);
         assertThat(api.get("/api/v1/openapi.yaml").status()).isEqualTo(200);
+        assertThat(api.head("/api/v1/openapi.yaml").status()).as("HEAD as GET").isEqualTo(200);
         assertThat(loop.paused()).isFalse();
     }
 }
