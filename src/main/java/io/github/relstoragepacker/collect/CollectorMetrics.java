@@ -13,7 +13,16 @@ import org.springframework.stereotype.Component;
  * and units are the ones the README's metric table, the Grafana dashboard and the alerts use.
  */
 @Component
-class CollectorMetrics {
+public class CollectorMetrics {
+
+    /**
+     * What this process deleted since it started.
+     *
+     * @param objects objects deleted
+     * @param bytes their state bytes
+     * @param blobFiles blob files removed with them
+     */
+    public record Deleted(long objects, long bytes, long blobFiles) {}
 
     private final MeterRegistry registry;
     private final Counter scanned;
@@ -95,6 +104,11 @@ class CollectorMetrics {
         objects.increment(count);
         bytes.increment(stateBytes);
         largeObjects.increment(unlinked);
+    }
+
+    /** The deletion counters' totals (they start at zero with the process). */
+    public Deleted deletedSinceStart() {
+        return new Deleted(Math.round(objects.count()), Math.round(bytes.count()), Math.round(blobFiles.count()));
     }
 
     void fenceHold(long nanos, int sessionsQueued) {

@@ -1,9 +1,8 @@
 package io.github.relstoragepacker.ops;
 
+import io.github.relstoragepacker.collect.CollectorMetrics;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.index.IndexStatistics;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import org.springframework.dao.DataAccessException;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -22,15 +21,16 @@ class GarbageSampler {
     private final GarbageHistory history;
     private final IndexStatistics statistics;
     private final IndexMaintainer index;
-    private final MeterRegistry registry;
+    private final CollectorMetrics metrics;
     // the counter starts at 0 with this process
-    private double deletedBefore;
+    private long deletedBefore;
 
-    GarbageSampler(GarbageHistory history, IndexStatistics statistics, IndexMaintainer index, MeterRegistry registry) {
+    GarbageSampler(
+            GarbageHistory history, IndexStatistics statistics, IndexMaintainer index, CollectorMetrics metrics) {
         this.history = history;
         this.statistics = statistics;
         this.index = index;
-        this.registry = registry;
+        this.metrics = metrics;
     }
 
     @Scheduled(
@@ -38,9 +38,8 @@ class GarbageSampler {
             initialDelayString = "${packer.index.statistics-interval:30s}")
     void sample() {
         IndexStatistics.Counts counts = statistics.latest();
-        Counter counter = registry.find("packer.collector.deleted.objects").counter();
-        double deleted = counter == null ? 0 : counter.count();
-        long since = Math.round(deleted - deletedBefore);
+        long deleted = metrics.deletedSinceStart().objects();
+        long since = deleted - deletedBefore;
         deletedBefore = deleted;
         if (counts == null || !index.active()) {
             return;

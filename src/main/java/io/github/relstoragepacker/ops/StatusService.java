@@ -156,7 +156,7 @@ public class StatusService {
     private static DaemonStatus.Index index(IndexStatistics.Counts c) {
         return new DaemonStatus.Index(
                 c.phase(),
-                "0x%016x".formatted(c.watermark()),
+                Tids.hex(c.watermark()),
                 c.watermark() == 0 ? null : Tids.toInstant(c.watermark()),
                 c.objects(),
                 c.bytes(),

@@ -2,6 +2,7 @@ package io.github.relstoragepacker.web;
 
 import io.github.relstoragepacker.index.ObjectInspector;
 import io.github.relstoragepacker.relstorage.Oids;
+import io.github.relstoragepacker.relstorage.Tids;
 import java.sql.SQLException;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -67,7 +68,7 @@ class ObjectsPage {
                 path.steps().stream()
                         .map(s -> new Step(Oids.hex(s.zoid()), s.className()))
                         .toList());
-        model.addAttribute("tid", "0x%016x".formatted(info.get().tid()));
+        model.addAttribute("tid", Tids.hex(info.get().tid()));
         model.addAttribute(
                 "referrers", info.get().referrers().stream().map(Oids::hex).toList());
         return "objects";

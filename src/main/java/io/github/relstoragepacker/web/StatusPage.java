@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.web;
 
 import io.github.relstoragepacker.collect.CollectionLoop;
+import io.github.relstoragepacker.collect.CollectorMetrics;
 import io.github.relstoragepacker.collect.CollectorProperties;
 import io.github.relstoragepacker.collect.PackJob;
 import io.github.relstoragepacker.collect.PackJobs;
@@ -8,8 +9,6 @@ import io.github.relstoragepacker.ops.DaemonStatus;
 import io.github.relstoragepacker.ops.GarbageHistory;
 import io.github.relstoragepacker.ops.StatusService;
 import io.github.relstoragepacker.relstorage.LockHolders;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.lang.reflect.RecordComponent;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -19,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
+import java.util.function.ToDoubleFunction;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Controller;
@@ -45,7 +44,7 @@ class StatusPage {
     private final GarbageHistory history;
     private final CollectionLoop loop;
     private final CollectorProperties collector;
-    private final MeterRegistry registry;
+    private final CollectorMetrics metrics;
 
     StatusPage(
             StatusService status,
@@ -53,23 +52,14 @@ class StatusPage {
             GarbageHistory history,
             CollectionLoop loop,
             CollectorProperties collector,
-            MeterRegistry registry) {
+            CollectorMetrics metrics) {
         this.status = status;
         this.packs = packs;
         this.history = history;
         this.loop = loop;
         this.collector = collector;
-        this.registry = registry;
+        this.metrics = metrics;
     }
-
-    /**
-     * Objects, bytes and blob files deleted by this instance since it started.
-     *
-     * @param objects objects deleted
-     * @param bytes their state bytes
-     * @param blobFiles blob files removed
-     */
-    record Totals(long objects, long bytes, long blobFiles) {}
 
     @GetMapping("/")
     String page(@RequestParam(defaultValue = "2h") String window, Model model) {
@@ -88,7 +78,7 @@ class StatusPage {
         model.addAttribute("charts", charts(span));
         model.addAttribute("loop", loop);
         model.addAttribute("settings", settings());
-        model.addAttribute("totals", totals());
+        model.addAttribute("totals", metrics.deletedSinceStart());
         return "status";
     }
 
@@ -107,40 +97,29 @@ class StatusPage {
         Instant end = Instant.now();
         ZoneId zone = ZoneId.systemDefault();
         Duration gap = GarbageHistory.GAP.plus(span.dividedBy(GarbageHistory.POINTS));
+        // the three charts share the samples and the time axis, each with its own scale
+        interface Series {
+            HistoryChart chart(
+                    String id, String title, HistoryChart.Unit unit, ToDoubleFunction<GarbageHistory.Point> value);
+        }
+        Series series = (id, title, unit, value) ->
+                HistoryChart.of(id, title, unit, points, p -> p.at().getEpochSecond(), value, end, span, gap, zone);
         return List.of(
-                HistoryChart.of(
+                series.chart(
                         "chart-pending",
                         "Garbage pending (objects)",
                         HistoryChart.Unit.OBJECTS,
-                        points,
-                        p -> p.at().getEpochSecond(),
-                        GarbageHistory.Point::pending,
-                        end,
-                        span,
-                        gap,
-                        zone),
-                HistoryChart.of(
+                        GarbageHistory.Point::pending),
+                series.chart(
                         "chart-bytes",
                         "Garbage pending (state bytes)",
                         HistoryChart.Unit.BYTES,
-                        points,
-                        p -> p.at().getEpochSecond(),
-                        GarbageHistory.Point::pendingBytes,
-                        end,
-                        span,
-                        gap,
-                        zone),
-                HistoryChart.of(
+                        GarbageHistory.Point::pendingBytes),
+                series.chart(
                         "chart-rate",
                         "Deleted (objects/s)",
                         HistoryChart.Unit.PER_SECOND,
-                        points,
-                        p -> p.at().getEpochSecond(),
-                        GarbageHistory.Point::deletedPerSecond,
-                        end,
-                        span,
-                        gap,
-                        zone));
+                        GarbageHistory.Point::deletedPerSecond));
     }
 
     /** The database's problems but the one the phase's reason already says. */
@@ -170,18 +149,6 @@ class StatusPage {
 
     static String human(Duration d) {
         return d.toString().substring(2).replaceAll("(\\d[HMS])(?!$)", "$1 ").toLowerCase(Locale.ROOT);
-    }
-
-    private Totals totals() {
-        return new Totals(
-                count("packer.collector.deleted.objects"),
-                count("packer.collector.deleted.bytes"),
-                count("packer.collector.deleted.blob.files"));
-    }
-
-    private long count(String name) {
-        @Nullable Counter counter = registry.find(name).counter();
-        return counter == null ? 0 : Math.round(counter.count());
     }
 
     private List<LockHolders.Holder> locks() {
