@@ -11,10 +11,6 @@ import io.github.relstoragepacker.PackerApplication;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +26,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The states of the {@code relstorage} health component, produced for real over HTTP, and README.md's
@@ -171,16 +166,6 @@ class HealthStateTest {
     }
 
     private static JsonNode relstorage(ConfigurableApplicationContext app) throws Exception {
-        String port = app.getEnvironment().getProperty("local.management.port");
-        HttpResponse<String> response = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        return JsonMapper.builder()
-                .build()
-                .readTree(response.body())
-                .path("components")
-                .path("relstorage");
+        return RelStorageHealthTest.relstorageComponent(app.getEnvironment().getProperty("local.management.port"));
     }
 }

@@ -54,9 +54,14 @@ class RelStorageHealthTest {
     }
 
     private JsonNode relstorageComponent() throws Exception {
+        return relstorageComponent(managementPort);
+    }
+
+    /** The {@code relstorage} component of {@code /actuator/health} on the management port {@code port}. */
+    static JsonNode relstorageComponent(Object port) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient()
                 .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health"))
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         return JsonMapper.builder()
