@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.api;
 
 import io.github.relstoragepacker.collect.PackJob;
+import io.github.relstoragepacker.index.ClassTotal;
 import java.time.Instant;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -20,9 +21,10 @@ import org.jspecify.annotations.Nullable;
  * @param finishedAt when it ended, null while under way
  * @param progress its numbers; a dry run deletes nothing, so its {@code deleted} stays 0
  * @param wouldDelete for a dry run, how many objects would go; null otherwise
- * @param message what it deleted ("deleted 1,234 objects (5.6 MB), ..."; a dry run: "would delete
+ * @param message what it deleted ("deleted 1,234 objects (5.6 MiB), ..."; a dry run: "would delete
  *     ..."), then why it did not complete, if it did not
- * @param classes for a dry run, objects per class that would go
+ * @param classes objects and state bytes deleted per class (a dry run: that would go), most objects
+ *     first; bytes -1 where a job was recorded before they were
  * @param housekeeping what the blob directory's housekeeping walk after the pack did (stale blob
  *     revisions of live objects), empty if none
  */
@@ -40,7 +42,7 @@ record PackView(
         PackJob.Progress progress,
         @Nullable Long wouldDelete,
         String message,
-        Map<String, Long> classes,
+        Map<String, ClassTotal> classes,
         String housekeeping) {
 
     static PackView of(PackJob job) {

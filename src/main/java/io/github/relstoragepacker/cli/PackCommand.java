@@ -149,6 +149,7 @@ public final class PackCommand {
                 out.printf(
                         "pack: deleted %,d objects (%,d bytes of state, %,d blob large objects, %,d blob files)%n",
                         p.deleted(), p.bytes(), p.largeObjects(), p.blobFiles());
+                printClasses(job, out);
                 if (!job.message().isEmpty()) {
                     out.println("pack: " + job.message());
                 }
@@ -157,7 +158,7 @@ public final class PackCommand {
             case "dry_run" -> {
                 out.printf(
                         "pack (dry run): %,d objects (%,d bytes of state) would be deleted%n", p.deleted(), p.bytes());
-                job.classes().forEach((name, count) -> out.printf("  %,10d  %s%n", count, name));
+                printClasses(job, out);
                 if (!job.message().isEmpty()) {
                     out.println("pack (dry run): " + job.message());
                 }
@@ -172,5 +173,11 @@ public final class PackCommand {
                 return index.phase() == IndexMaintainer.Phase.STANDBY ? LOCK_BUSY : CommandLine.FAILED;
             }
         }
+    }
+
+    private static void printClasses(PackJob job, PrintStream out) {
+        job.classes()
+                .forEach((name, total) ->
+                        out.printf("  %,10d objects %,15d bytes  %s%n", total.objects(), total.bytes(), name));
     }
 }

@@ -1,6 +1,8 @@
 package io.github.relstoragepacker.collect;
 
+import io.github.relstoragepacker.index.ClassTotal;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +16,8 @@ import java.util.Map;
  * @param bytes their state bytes
  * @param largeObjects blob large objects unlinked with them
  * @param blobFiles blob files removed from the shared blob directory
- * @param classes objects per class deleted (or, for a dry run, that would be), largest count first
+ * @param classes objects and state bytes per class deleted (or, for a dry run, that would be), most
+ *     objects first
  * @param message for a run that did not complete, why, and what to do
  * @param housekeeping after a pack, what the walk of the shared blob directory did (stale blob
  *     revisions of live objects), empty when there was none
@@ -26,7 +29,7 @@ public record CollectionResult(
         long bytes,
         long largeObjects,
         long blobFiles,
-        Map<String, Long> classes,
+        Map<String, ClassTotal> classes,
         String message,
         String housekeeping) {
 
@@ -100,24 +103,29 @@ public record CollectionResult(
                 "");
     }
 
-    static CollectionResult dryRun(CollectionKind kind, long objects, long bytes, Map<String, Long> classes) {
-        return new CollectionResult(kind, Outcome.DRY_RUN, objects, bytes, 0, 0, Map.copyOf(classes), "", "");
+    static CollectionResult dryRun(CollectionKind kind, Map<String, ClassTotal> classes) {
+        long objects = classes.values().stream().mapToLong(ClassTotal::objects).sum();
+        long bytes = classes.values().stream().mapToLong(ClassTotal::bytes).sum();
+        return new CollectionResult(kind, Outcome.DRY_RUN, objects, bytes, 0, 0, largestFirst(classes), "", "");
     }
 
     static Builder builder(CollectionKind kind) {
         return new Builder(kind);
     }
 
-    /** Sums the batches of a run. */
-    /** {@code classes} ordered by count, largest first, then by name. */
-    static Map<String, Long> largestFirst(Map<String, Long> classes) {
-        Map<String, Long> ordered = new LinkedHashMap<>();
+    /** {@code classes} ordered by objects, most first, then by name. */
+    static Map<String, ClassTotal> largestFirst(Map<String, ClassTotal> classes) {
+        Map<String, ClassTotal> ordered = new LinkedHashMap<>();
         classes.entrySet().stream()
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .sorted(Comparator.comparingLong((Map.Entry<String, ClassTotal> e) ->
+                                e.getValue().objects())
+                        .reversed()
+                        .thenComparing(Map.Entry.comparingByKey()))
                 .forEach(e -> ordered.put(e.getKey(), e.getValue()));
         return Collections.unmodifiableMap(ordered);
     }
 
+    /** Sums the batches of a run. */
     static final class Builder {
         private final CollectionKind kind;
         private Outcome outcome = Outcome.COMPLETED;
@@ -125,7 +133,7 @@ public record CollectionResult(
         private long bytes;
         private long largeObjects;
         private long blobFiles;
-        private final Map<String, Long> classes = new HashMap<>();
+        private final Map<String, ClassTotal> classes = new HashMap<>();
 
         private Builder(CollectionKind kind) {
             this.kind = kind;
@@ -138,9 +146,9 @@ public record CollectionResult(
             blobFiles += files;
         }
 
-        /** Counts the objects a batch deleted, by class. */
-        void addClasses(Map<String, Long> deleted) {
-            deleted.forEach((name, count) -> classes.merge(name, count, Long::sum));
+        /** Adds what a batch deleted, by class. */
+        void addClasses(Map<String, ClassTotal> deleted) {
+            deleted.forEach((name, total) -> classes.merge(name, total, ClassTotal::plus));
         }
 
         Builder outcome(Outcome value) {

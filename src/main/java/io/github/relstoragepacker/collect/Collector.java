@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.collect;
 
+import io.github.relstoragepacker.index.ClassTotal;
 import io.github.relstoragepacker.index.IndexBehindException;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.index.IndexSchema;
@@ -15,7 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.function.LongSupplier;
@@ -242,20 +243,17 @@ final class Collector {
     }
 
     private static CollectionResult dryRun(Connection c, CollectionKind kind) throws SQLException {
-        Map<String, Long> classes = new LinkedHashMap<>();
-        long objects = 0;
-        long bytes = 0;
+        Map<String, ClassTotal> classes = new HashMap<>();
         try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT k.name, count(*), sum(o.state_size)"
-                        + " FROM packer_candidate pc JOIN packer.object o USING (zoid) JOIN packer.class k ON k.id = o.class_id"
-                        + " GROUP BY k.name ORDER BY count(*) DESC, k.name")) {
+                ResultSet rs =
+                        st.executeQuery("SELECT COALESCE(NULLIF(k.name, ''), '(unknown)'), count(*), sum(o.state_size)"
+                                + " FROM packer_candidate pc JOIN packer.object o USING (zoid) JOIN packer.class k ON k.id = o.class_id"
+                                + " GROUP BY 1")) {
             while (rs.next()) {
-                classes.put(rs.getString(1).isEmpty() ? "(unknown)" : rs.getString(1), rs.getLong(2));
-                objects += rs.getLong(2);
-                bytes += rs.getLong(3);
+                classes.put(rs.getString(1), new ClassTotal(rs.getLong(2), rs.getLong(3)));
             }
         }
-        return CollectionResult.dryRun(kind, objects, bytes, classes);
+        return CollectionResult.dryRun(kind, classes);
     }
 
     /** How one attempt at a batch ended. */
@@ -465,7 +463,7 @@ final class Collector {
      * outbox in a flushed commit, which also makes the deletion durable before any of their files goes,
      * and then leave the index. Returns those objects by class.
      */
-    private Map<String, Long> afterCommit(Connection c) throws SQLException {
+    private Map<String, ClassTotal> afterCommit(Connection c) throws SQLException {
         if (properties.blobDirectory() != null) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(true);

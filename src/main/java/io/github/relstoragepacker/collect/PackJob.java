@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.collect;
 
+import io.github.relstoragepacker.index.ClassTotal;
 import java.time.Instant;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -18,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * @param progress live numbers while it runs; the final ones once it ended
  * @param message what it deleted (a dry run: would delete), then, for a job that did not complete, why
  *     and what to do
- * @param classes for a dry run, objects per class that would go, largest count first
+ * @param classes objects and state bytes deleted per class (a dry run: that would go), most objects
+ *     first; bytes are -1 for a job recorded before they were
  * @param housekeeping what the blob directory's housekeeping walk after the pack did, empty if none
  */
 public record PackJob(
@@ -30,7 +32,7 @@ public record PackJob(
         @Nullable Instant finishedAt,
         Progress progress,
         String message,
-        Map<String, Long> classes,
+        Map<String, ClassTotal> classes,
         String housekeeping) {
 
     /** Whether the job is still queued or running. */

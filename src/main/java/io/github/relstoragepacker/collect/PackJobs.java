@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.collect;
 
+import io.github.relstoragepacker.index.ClassTotal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -177,14 +178,13 @@ public class PackJobs {
     private static String outcome(CollectionResult result) {
         String did = switch (result.outcome()) {
             case DRY_RUN ->
-                String.format(
-                        Locale.ROOT, "would delete %,d objects (%s)", result.objects(), megabytes(result.bytes()));
+                String.format(Locale.ROOT, "would delete %,d objects (%s)", result.objects(), size(result.bytes()));
             case COMPLETED, CANCELLED, STOPPED ->
                 String.format(
                         Locale.ROOT,
                         "deleted %,d objects (%s), %,d blob files and %,d blob large objects",
                         result.objects(),
-                        megabytes(result.bytes()),
+                        size(result.bytes()),
                         result.blobFiles(),
                         result.largeObjects());
             default -> "";
@@ -195,8 +195,19 @@ public class PackJobs {
         return did + "; " + result.message();
     }
 
-    private static String megabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MB", bytes / 1_000_000.0);
+    /** State bytes as an operator reads them: 2,560 B, 5.6 MiB. */
+    static String size(long bytes) {
+        if (bytes < 1024) {
+            return String.format(Locale.ROOT, "%,d B", bytes);
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes / 1024.0;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     private static String stateOf(CollectionResult.Outcome outcome) {
@@ -231,10 +242,11 @@ public class PackJobs {
 
     private void finish(Running job, String state, @Nullable CollectionResult result, String message) {
         CollectionProgress.Snapshot p = job.progress().snapshot();
-        Map<String, Long> classes = result == null ? Map.of() : result.classes();
+        Map<String, ClassTotal> classes = result == null ? Map.of() : result.classes();
         jdbc.update(
                 "UPDATE packer.collection_run SET finished_at = now(), outcome = ?, objects = ?, bytes = ?, blobs = ?,"
                         + " examined = ?, large_objects = ?, message = ?, class_names = ?, class_counts = ?,"
+                        + " class_bytes = ?,"
                         + " candidates = ?, rate = ?, housekeeping = ? WHERE id = ?",
                 state,
                 result == null ? p.deleted() : result.objects(),
@@ -244,7 +256,8 @@ public class PackJobs {
                 result == null ? p.largeObjects() : result.largeObjects(),
                 message,
                 classes.keySet().toArray(String[]::new),
-                classes.values().toArray(Long[]::new),
+                classes.values().stream().map(ClassTotal::objects).toArray(Long[]::new),
+                classes.values().stream().map(ClassTotal::bytes).toArray(Long[]::new),
                 // a drain learns its cascade as it goes: once it ended, what it examined is what there was
                 p.candidates() < 0 ? p.examined() : Math.max(p.candidates(), p.examined()),
                 p.rate(),
@@ -298,14 +311,16 @@ public class PackJobs {
     private static PackJob recorded(ResultSet rs, int row) throws SQLException {
         Timestamp finished = rs.getTimestamp("finished_at");
         String outcome = rs.getString("outcome");
-        Map<String, Long> classes = new LinkedHashMap<>();
+        Map<String, ClassTotal> classes = new LinkedHashMap<>();
         Array names = rs.getArray("class_names");
         Array counts = rs.getArray("class_counts");
+        Array bytes = rs.getArray("class_bytes");
         if (names != null && counts != null) {
             String[] n = (String[]) names.getArray();
             Long[] c = (Long[]) counts.getArray();
+            Long[] b = bytes == null ? null : (Long[]) bytes.getArray();
             for (int i = 0; i < n.length; i++) {
-                classes.put(n[i], c[i]);
+                classes.put(n[i], new ClassTotal(c[i], b == null ? -1 : b[i]));
             }
         }
         return new PackJob(

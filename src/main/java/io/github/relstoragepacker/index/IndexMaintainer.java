@@ -234,9 +234,10 @@ public class IndexMaintainer {
      * so a deep tree is not delayed once per level.
      *
      * <p>Losing this transaction loses nothing (the journal rows stay for the next call), so it commits
-     * without waiting for the WAL flush. Returns the objects removed from the index, counted by class.
+     * without waiting for the WAL flush. Returns the objects removed from the index and their state
+     * bytes, by class.
      */
-    public Map<String, Long> forgetDeleted(Connection c) throws SQLException {
+    public Map<String, ClassTotal> forgetDeleted(Connection c) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         writes.lock();
@@ -248,14 +249,15 @@ public class IndexMaintainer {
             st.execute("SET LOCAL enable_hashjoin = off");
             st.execute("SET LOCAL enable_mergejoin = off");
             st.execute(ForgottenObjects.TABLE);
-            Map<String, Long> classes = new HashMap<>();
+            Map<String, ClassTotal> classes = new HashMap<>();
             try (ResultSet rs = st.executeQuery("WITH gone AS (DELETE FROM packer.object o USING packer.deleted d"
-                    + " WHERE o.zoid = d.zoid AND o.tid = d.tid RETURNING o.zoid, d.since_tid, o.refs, o.class_id),"
+                    + " WHERE o.zoid = d.zoid AND o.tid = d.tid"
+                    + " RETURNING o.zoid, d.since_tid, o.refs, o.class_id, o.state_size),"
                     + " forgotten AS (INSERT INTO packer_forgotten SELECT zoid, since_tid, refs FROM gone)"
-                    + " SELECT COALESCE(NULLIF(k.name, ''), '(unknown)'), count(*)"
+                    + " SELECT COALESCE(NULLIF(k.name, ''), '(unknown)'), count(*), sum(gone.state_size)"
                     + " FROM gone LEFT JOIN packer.class k ON k.id = gone.class_id GROUP BY 1")) {
                 while (rs.next()) {
-                    classes.put(rs.getString(1), rs.getLong(2));
+                    classes.put(rs.getString(1), new ClassTotal(rs.getLong(2), rs.getLong(3)));
                 }
             }
             if (!classes.isEmpty()) {

@@ -148,10 +148,16 @@ class ApiTest {
                 .startsWith(String.format(Locale.ROOT, "deleted %,d objects (", deleted));
         assertThat(job.path("wouldDelete").isNull()).isTrue();
         long byClass = 0;
-        for (JsonNode count : job.path("classes")) {
-            byClass += count.asLong();
+        long bytesByClass = 0;
+        for (JsonNode total : job.path("classes")) {
+            byClass += total.path("objects").asLong();
+            bytesByClass += total.path("bytes").asLong();
         }
         assertThat(byClass).as("the deleted objects, counted by class").isEqualTo(deleted);
+        assertThat(bytesByClass)
+                .as("their state bytes, summed by class")
+                .isEqualTo(job.path("progress").path("bytes").asLong())
+                .isPositive();
         assertThat(job.path("housekeeping").isString()).isTrue();
         assertThat(job.path("requestedBy").asString()).isEqualTo("token");
         assertThat(exists(objects[0])).isTrue();
@@ -187,6 +193,12 @@ class ApiTest {
                 .startsWith(String.format(Locale.ROOT, "would delete %,d objects (", wouldDelete))
                 .doesNotContain("deleted");
         assertThat(job.path("classes").size()).isGreaterThanOrEqualTo(1);
+        long byClass = 0;
+        for (JsonNode total : job.path("classes")) {
+            byClass += total.path("objects").asLong();
+            assertThat(total.path("bytes").asLong()).isPositive();
+        }
+        assertThat(byClass).isEqualTo(wouldDelete);
         assertThat(job.path("requestedBy").asString()).isEqualTo("operator");
         assertThat(exists(orphan)).isTrue();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.relstoragepacker.collect.CollectionResult.Outcome;
+import io.github.relstoragepacker.index.ClassTotal;
 import io.github.relstoragepacker.relstorage.BlobLayout;
 import io.github.relstoragepacker.relstorage.LockGeneration;
 import io.github.relstoragepacker.testsupport.BlobDirectory;
@@ -685,6 +686,10 @@ abstract class CollectorContract {
         assertThat(result.outcome()).isEqualTo(Outcome.DRY_RUN);
         assertThat(result.objects()).isGreaterThanOrEqualTo(2);
         assertThat(result.classes()).containsKey(ZodbRecords.PERSISTENT_MAPPING);
+        assertThat(result.classes().values().stream()
+                        .mapToLong(ClassTotal::bytes)
+                        .sum())
+                .isEqualTo(result.bytes());
         assertThat(exists(a)).isTrue();
         assertThat(exists(b)).isTrue();
     }
