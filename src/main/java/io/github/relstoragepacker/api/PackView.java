@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.api;
 
+import io.github.relstoragepacker.collect.CollectionProgress;
 import io.github.relstoragepacker.collect.PackJob;
 import io.github.relstoragepacker.index.ClassTotal;
 import java.time.Instant;
@@ -20,6 +21,7 @@ import org.jspecify.annotations.Nullable;
  * @param startedAt when it was accepted
  * @param finishedAt when it ended, null while under way
  * @param progress its numbers; a dry run deletes nothing, so its {@code deleted} stays 0
+ * @param timings where its time went, step by step, and its commit-lock hold p99
  * @param wouldDelete for a dry run, how many objects would go; null otherwise
  * @param message what it deleted ("deleted 1,234 objects (5.6 MiB), ..."; a dry run: "would delete
  *     ..."), then why it did not complete, if it did not
@@ -40,6 +42,7 @@ record PackView(
         Instant startedAt,
         @Nullable Instant finishedAt,
         PackJob.Progress progress,
+        CollectionProgress.Timings timings,
         @Nullable Long wouldDelete,
         String message,
         Map<String, ClassTotal> classes,
@@ -71,6 +74,7 @@ record PackView(
                                 p.rate(),
                                 p.etaSeconds())
                         : p,
+                job.timings(),
                 dry ? p.deleted() : null,
                 job.message(),
                 job.classes(),

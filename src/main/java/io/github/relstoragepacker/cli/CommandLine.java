@@ -71,6 +71,12 @@ public final class CommandLine {
                     false,
                     (application, args, out, err) -> IndexBenchmark.run(args, out, err)),
             new Command(
+                    PackBenchmarkCommand.NAME,
+                    "time pack beside zodbpack on two copies of a database and compare what they leave",
+                    PackBenchmarkCommand.USAGE,
+                    false,
+                    PackBenchmarkCommand::run),
+            new Command(
                     CollectBenchmarkCommand.NAME,
                     "measure collection beside a synthetic write load on a scratch database",
                     CollectBenchmarkCommand.USAGE,

@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.cli;
 
 import io.github.relstoragepacker.collect.BlobDirectoryGuard;
+import io.github.relstoragepacker.collect.CollectionProgress;
 import io.github.relstoragepacker.collect.PackBusyException;
 import io.github.relstoragepacker.collect.PackJob;
 import io.github.relstoragepacker.collect.PackJobs;
@@ -10,9 +11,12 @@ import io.github.relstoragepacker.index.IndexSchema;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.TargetDatabase;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import javax.sql.DataSource;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -76,8 +80,9 @@ public final class PackCommand {
         PackRequest request =
                 new PackRequest(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun, cycles, objectTid);
         try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
+            double startSeconds = ManagementFactory.getRuntimeMXBean().getUptime() / 1e3;
             try {
-                return pack(context, request, out, err);
+                return pack(context, request, startSeconds, out, err);
             } catch (PackBusyException e) {
                 err.println("pack: " + e.getMessage());
                 return LOCK_BUSY;
@@ -92,7 +97,11 @@ public final class PackCommand {
     }
 
     private static int pack(
-            ConfigurableApplicationContext context, PackRequest request, PrintStream out, PrintStream err)
+            ConfigurableApplicationContext context,
+            PackRequest request,
+            double startSeconds,
+            PrintStream out,
+            PrintStream err)
             throws Exception {
         RelStorageDatabase db = context.getBean(TargetDatabase.class).current();
         // refused before schema packer is created, so a wrong database is left as it was found
@@ -112,6 +121,7 @@ public final class PackCommand {
         }
         progress.done();
         int exit = report(job, index, out, err);
+        out.println(timings(job.timings(), startSeconds));
         return exit == CommandLine.OK
                         && context.getBean(BlobDirectoryGuard.class).onHold()
                 ? BLOB_HOLD
@@ -173,6 +183,30 @@ public final class PackCommand {
                 return index.phase() == IndexMaintainer.Phase.STANDBY ? LOCK_BUSY : CommandLine.FAILED;
             }
         }
+    }
+
+    /**
+     * The job's time, step by step, after the JVM's and Spring's start (the JVM's uptime when the
+     * context was ready), with the total as the JVM's uptime now and the heap's high-water mark. One
+     * line, the same for every run: {@code benchmark-pack} reads it.
+     */
+    static String timings(CollectionProgress.Timings t, double startSeconds) {
+        long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(pool -> pool.getType() == MemoryType.HEAP)
+                .mapToLong(pool -> pool.getPeakUsage().getUsed())
+                .sum();
+        return String.format(
+                Locale.ROOT,
+                "pack: time: start %.2f s, index %.2f s, mark %.2f s, deletion %.2f s, blobs %.2f s, total %.2f s;"
+                        + " commit-lock hold p99 %.1f ms; peak heap %d MiB",
+                startSeconds,
+                t.indexSeconds(),
+                t.markSeconds(),
+                t.deletionSeconds(),
+                t.housekeepingSeconds(),
+                ManagementFactory.getRuntimeMXBean().getUptime() / 1e3,
+                t.fenceHoldP99Millis(),
+                peakHeap >> 20);
     }
 
     private static void printClasses(PackJob job, PrintStream out) {

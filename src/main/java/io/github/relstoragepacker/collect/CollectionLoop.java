@@ -423,6 +423,7 @@ public class CollectionLoop implements SmartLifecycle {
         boolean done = result.outcome() == CollectionResult.Outcome.COMPLETED
                 || result.outcome() == CollectionResult.Outcome.DRY_RUN;
         if (done && request.kind() == CollectionKind.CYCLES) {
+            progress.step(CollectionProgress.Step.HOUSEKEEPING);
             try {
                 BlobHousekeeping housekeeping = housekeepBlobs(request.grace(), request.dryRun());
                 if (housekeeping != null) {

@@ -23,9 +23,12 @@ public final class CollectionProgress {
 
     /** Where a run is. */
     public enum Step {
+        /** Bringing the index up to date: its catch-up, or its initial build. */
         STARTING,
         MARKING,
         DELETING,
+        /** The pack's walk of the shared blob directory (stale revisions of live objects). */
+        HOUSEKEEPING,
         FINISHED
     }
 
@@ -43,6 +46,9 @@ public final class CollectionProgress {
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong largeObjects = new AtomicLong();
     private final AtomicLong blobFiles = new AtomicLong();
+    private final long[] stepNanos = new long[Step.values().length];
+    private long stepStarted = System.nanoTime();
+    private volatile double fenceHoldP99Millis;
 
     public CollectionProgress(CollectionKind kind, Clock clock) {
         this.kind = kind;
@@ -91,11 +97,53 @@ public final class CollectionProgress {
         }
     }
 
-    void step(Step value) {
+    synchronized void step(Step value) {
+        long now = System.nanoTime();
+        stepNanos[step.ordinal()] += now - stepStarted;
+        stepStarted = now;
         step = value;
         if (value == Step.DELETING) {
             deletingSince = clock.instant();
         }
+    }
+
+    /** The 99th percentile of the run's commit-lock holds, once its deletion ended. */
+    void fenceHoldP99(double millis) {
+        fenceHoldP99Millis = millis;
+    }
+
+    /** Where the run's time went so far (the step under way counts up to now). */
+    public synchronized Timings timings() {
+        long[] nanos = stepNanos.clone();
+        if (step != Step.FINISHED) {
+            nanos[step.ordinal()] += System.nanoTime() - stepStarted;
+        }
+        return new Timings(
+                nanos[Step.STARTING.ordinal()] / 1e9,
+                nanos[Step.MARKING.ordinal()] / 1e9,
+                nanos[Step.DELETING.ordinal()] / 1e9,
+                nanos[Step.HOUSEKEEPING.ordinal()] / 1e9,
+                fenceHoldP99Millis);
+    }
+
+    /**
+     * Where a run's time went, step by step.
+     *
+     * @param indexSeconds bringing the index up to date (its catch-up, or its initial build)
+     * @param markSeconds the mark from the root and the choice of candidates
+     * @param deletionSeconds the deletion batches, the waits at the fence included
+     * @param housekeepingSeconds the blob directory's housekeeping walk after a pack
+     * @param fenceHoldP99Millis the 99th percentile of the batches' commit-lock holds, 0 when none
+     */
+    public record Timings(
+            double indexSeconds,
+            double markSeconds,
+            double deletionSeconds,
+            double housekeepingSeconds,
+            double fenceHoldP99Millis) {
+
+        /** Nothing recorded: a job from before timings were kept, or one that never ran. */
+        public static final Timings NONE = new Timings(0, 0, 0, 0, 0);
     }
 
     void candidates(long value) {

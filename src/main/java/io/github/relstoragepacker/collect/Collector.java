@@ -164,7 +164,11 @@ final class Collector {
                 return CollectionResult.packLockBusy(kind, generation.packLockKey());
             }
             progress.step(CollectionProgress.Step.DELETING);
-            return deleteInBatches(c, kind, cutoff, generation, cycleCandidates > 0, outbox, progress, pack);
+            try {
+                return deleteInBatches(c, kind, cutoff, generation, cycleCandidates > 0, outbox, progress, pack);
+            } finally {
+                progress.fenceHoldP99(holds.quantileMillis(0.99));
+            }
         }
     }
 

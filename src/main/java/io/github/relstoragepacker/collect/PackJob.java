@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param startedAt when it was accepted
  * @param finishedAt when it ended, null while under way
  * @param progress live numbers while it runs; the final ones once it ended
+ * @param timings where its time went so far, step by step
  * @param message what it deleted (a dry run: would delete), then, for a job that did not complete, why
  *     and what to do
  * @param classes objects and state bytes deleted per class (a dry run: that would go), most objects
@@ -31,6 +32,7 @@ public record PackJob(
         Instant startedAt,
         @Nullable Instant finishedAt,
         Progress progress,
+        CollectionProgress.Timings timings,
         String message,
         Map<String, ClassTotal> classes,
         String housekeeping) {

@@ -242,12 +242,14 @@ public class PackJobs {
 
     private void finish(Running job, String state, @Nullable CollectionResult result, String message) {
         CollectionProgress.Snapshot p = job.progress().snapshot();
+        CollectionProgress.Timings t = job.progress().timings();
         Map<String, ClassTotal> classes = result == null ? Map.of() : result.classes();
         jdbc.update(
                 "UPDATE packer.collection_run SET finished_at = now(), outcome = ?, objects = ?, bytes = ?, blobs = ?,"
                         + " examined = ?, large_objects = ?, message = ?, class_names = ?, class_counts = ?,"
                         + " class_bytes = ?,"
-                        + " candidates = ?, rate = ?, housekeeping = ? WHERE id = ?",
+                        + " candidates = ?, rate = ?, housekeeping = ?, index_seconds = ?, mark_seconds = ?,"
+                        + " deletion_seconds = ?, housekeeping_seconds = ?, fence_hold_p99_ms = ? WHERE id = ?",
                 state,
                 result == null ? p.deleted() : result.objects(),
                 result == null ? p.bytes() : result.bytes(),
@@ -262,6 +264,11 @@ public class PackJobs {
                 p.candidates() < 0 ? p.examined() : Math.max(p.candidates(), p.examined()),
                 p.rate(),
                 result == null ? "" : result.housekeeping(),
+                t.indexSeconds(),
+                t.markSeconds(),
+                t.deletionSeconds(),
+                t.housekeepingSeconds(),
+                t.fenceHoldP99Millis(),
                 job.id());
     }
 
@@ -303,6 +310,7 @@ public class PackJobs {
                         p.blobFiles(),
                         p.rate(),
                         p.eta() == null ? null : p.eta().toSeconds()),
+                job.progress().timings(),
                 p.cancelRequested() ? "cancellation requested; stops at the next batch boundary" : "",
                 Map.of(),
                 "");
@@ -344,6 +352,14 @@ public class PackJobs {
                         rs.getLong("blobs"),
                         rs.getDouble("rate"),
                         null),
+                rs.getObject("index_seconds") == null
+                        ? CollectionProgress.Timings.NONE
+                        : new CollectionProgress.Timings(
+                                rs.getDouble("index_seconds"),
+                                rs.getDouble("mark_seconds"),
+                                rs.getDouble("deletion_seconds"),
+                                rs.getDouble("housekeeping_seconds"),
+                                rs.getDouble("fence_hold_p99_ms")),
                 String.valueOf(rs.getString("message") == null ? "" : rs.getString("message")),
                 classes,
                 String.valueOf(rs.getString("housekeeping") == null ? "" : rs.getString("housekeeping")));

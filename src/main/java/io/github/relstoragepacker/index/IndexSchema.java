@@ -1,5 +1,9 @@
 package io.github.relstoragepacker.index;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -19,9 +23,20 @@ public final class IndexSchema {
      */
     public static final int BLOB_CLASS_ID = -1;
 
+    /** The newest migration in {@code db/packer}: a schema at this version needs no Flyway run. */
+    static final String CURRENT_VERSION = "10";
+
     private IndexSchema() {}
 
+    /**
+     * Brings schema {@code packer} to {@link #CURRENT_VERSION}. A schema already there costs one query:
+     * Flyway (hundreds of classes, a lock and a validation of every migration) runs only when there is
+     * something to migrate, or something for it to refuse (a failed migration, a newer schema).
+     */
     public static void migrate(DataSource dataSource) {
+        if (current(dataSource)) {
+            return;
+        }
         Flyway.configure()
                 .dataSource(dataSource)
                 .schemas(SCHEMA)
@@ -30,5 +45,23 @@ public final class IndexSchema {
                 .table("flyway_schema_history")
                 .load()
                 .migrate();
+    }
+
+    private static boolean current(DataSource dataSource) {
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT to_regclass('packer.flyway_schema_history') IS NOT NULL")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return false;
+            }
+            try (ResultSet versions = st.executeQuery("SELECT bool_and(success) AND max(version::int) = "
+                    + CURRENT_VERSION + " FROM packer.flyway_schema_history WHERE version IS NOT NULL")) {
+                return versions.next() && versions.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            // Flyway tells what is wrong better than this shortcut could
+            return false;
+        }
     }
 }

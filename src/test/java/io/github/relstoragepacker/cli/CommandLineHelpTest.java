@@ -27,6 +27,7 @@ class CommandLineHelpTest {
             "scan-refs",
             "generate",
             "benchmark-index",
+            "benchmark-pack",
             "benchmark-collect");
 
     record Run(int exit, String out, String err) {}
