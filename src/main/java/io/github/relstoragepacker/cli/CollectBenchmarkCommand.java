@@ -23,7 +23,7 @@ public final class CollectBenchmarkCommand {
     private CollectBenchmarkCommand() {}
 
     /** Runs the benchmark and returns the exit code. */
-    public static int run(Class<?> application, String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> springArgs = new ArrayList<>();
         List<String> own = ServiceContext.split(List.of(args).subList(1, args.length), springArgs, OPTIONS);
         int tps = 50;
@@ -50,7 +50,7 @@ public final class CollectBenchmarkCommand {
             err.println(USAGE);
             return CommandLine.USAGE;
         }
-        try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
+        try (ConfigurableApplicationContext context = ServiceContext.start(springArgs)) {
             new CollectBenchmark(out, tps, perTx, writers, seconds, busy).run(context);
             return CommandLine.OK;
         } catch (Exception e) {

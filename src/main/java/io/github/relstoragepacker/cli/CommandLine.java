@@ -47,7 +47,7 @@ public final class CommandLine {
                     "collect garbage once and exit (for cron), beside or instead of the daemon",
                     PackCommand.USAGE,
                     true,
-                    PackCommand::run),
+                    (application, args, out, err) -> PackCommand.run(args, out, err)),
             inspect("status", "bring the index up to date and describe it and the garbage it finds"),
             inspect("verify", "compare a sample of the index with object_state and list the differences"),
             inspect("check-refs", "list references to objects that do not exist"),
@@ -81,12 +81,17 @@ public final class CommandLine {
                     "measure collection beside a synthetic write load on a scratch database",
                     CollectBenchmarkCommand.USAGE,
                     true,
-                    CollectBenchmarkCommand::run));
+                    (application, args, out, err) -> CollectBenchmarkCommand.run(args, out, err)));
 
     private CommandLine() {}
 
     private static Command inspect(String name, String summary) {
-        return new Command(name, summary, InspectCommand.usage(name), true, InspectCommand::run);
+        return new Command(
+                name,
+                summary,
+                InspectCommand.usage(name),
+                true,
+                (application, args, out, err) -> InspectCommand.run(args, out, err));
     }
 
     /** Whether {@code args} ask for help or name a command (anything else starts the daemon). */

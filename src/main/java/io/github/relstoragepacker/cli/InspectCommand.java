@@ -36,7 +36,7 @@ public final class InspectCommand {
     }
 
     /** Runs the command and returns its exit code. */
-    public static int run(Class<?> application, String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> springArgs = new ArrayList<>();
         List<String> own = ServiceContext.split(
                 List.of(args).subList(1, args.length), springArgs, List.of("--fraction", "--limit"));
@@ -48,7 +48,7 @@ public final class InspectCommand {
             err.println(usage(args[0]));
             return CommandLine.USAGE;
         }
-        try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
+        try (ConfigurableApplicationContext context = ServiceContext.start(springArgs)) {
             try {
                 return inspect(context, args[0], options, out, err);
             } catch (Exception e) {

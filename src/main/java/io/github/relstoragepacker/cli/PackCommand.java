@@ -44,7 +44,7 @@ public final class PackCommand {
     private PackCommand() {}
 
     /** Runs the pack and returns the exit code. */
-    public static int run(Class<?> application, String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> springArgs = new ArrayList<>();
         List<String> own = ServiceContext.split(
                 List.of(args).subList(1, args.length),
@@ -79,7 +79,7 @@ public final class PackCommand {
         }
         PackRequest request =
                 new PackRequest(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun, cycles, objectTid);
-        try (ConfigurableApplicationContext context = ServiceContext.start(application, springArgs)) {
+        try (ConfigurableApplicationContext context = ServiceContext.start(springArgs)) {
             double startSeconds = ManagementFactory.getRuntimeMXBean().getUptime() / 1e3;
             try {
                 return pack(context, request, startSeconds, out, err);

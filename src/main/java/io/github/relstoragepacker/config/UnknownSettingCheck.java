@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.EnvironmentPostProcessor;
@@ -23,8 +25,9 @@ import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Stops the start when a {@code packer.*} setting is one that nothing reads, so that a misspelt name
@@ -161,25 +164,30 @@ class UnknownSettingCheck implements EnvironmentPostProcessor, Ordered {
     private static void readMetadata(
             @Nullable ClassLoader loader, List<Valid> valid, List<ConfigurationPropertyName> groups) {
         ClassLoader classes = loader != null ? loader : UnknownSettingCheck.class.getClassLoader();
-        JsonMapper json = JsonMapper.builder().build();
         try {
             for (URL url : Collections.list(classes.getResources(METADATA))) {
+                String text;
                 try (InputStream in = url.openStream()) {
-                    JsonNode metadata = json.readTree(in);
-                    for (JsonNode property : metadata.path("properties")) {
-                        ConfigurationPropertyName name = ConfigurationPropertyName.of(
-                                property.path("name").asString());
-                        if (PACKER.isAncestorOf(name)) {
-                            valid.add(new Valid(
-                                    name, property.path("type").asString().startsWith("java.util.Map")));
-                        }
+                    text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+                // Every Spring Boot module ships its metadata; only ours names packer.* settings, and
+                // parsing the others (megabytes) would cost a command's start more than all the rest.
+                if (!text.contains("\"packer.")) {
+                    continue;
+                }
+                // JSON is YAML: the parser that reads application.yml is loaded anyway
+                Map<?, ?> metadata = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+                for (Map<?, ?> property : entries(metadata, "properties")) {
+                    ConfigurationPropertyName name = ConfigurationPropertyName.of(String.valueOf(property.get("name")));
+                    if (PACKER.isAncestorOf(name)) {
+                        valid.add(new Valid(
+                                name, String.valueOf(property.get("type")).startsWith("java.util.Map")));
                     }
-                    for (JsonNode group : metadata.path("groups")) {
-                        ConfigurationPropertyName name =
-                                ConfigurationPropertyName.of(group.path("name").asString());
-                        if (PACKER.isAncestorOf(name)) {
-                            groups.add(name);
-                        }
+                }
+                for (Map<?, ?> group : entries(metadata, "groups")) {
+                    ConfigurationPropertyName name = ConfigurationPropertyName.of(String.valueOf(group.get("name")));
+                    if (PACKER.isAncestorOf(name)) {
+                        groups.add(name);
                     }
                 }
             }
@@ -191,5 +199,14 @@ class UnknownSettingCheck implements EnvironmentPostProcessor, Ordered {
             throw new IllegalStateException(METADATA + " lists no packer.* setting: build the jar with Maven,"
                     + " whose spring-boot-configuration-processor generates it from the configuration records");
         }
+    }
+
+    private static List<Map<?, ?>> entries(Map<?, ?> metadata, String key) {
+        return metadata.get(key) instanceof List<?> list
+                ? list.stream()
+                        .filter(Map.class::isInstance)
+                        .<Map<?, ?>>map(Map.class::cast)
+                        .toList()
+                : List.of();
     }
 }

@@ -3,7 +3,6 @@ package io.github.relstoragepacker.api;
 import static io.github.relstoragepacker.api.ApiClient.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.relstoragepacker.PackerApplication;
 import io.github.relstoragepacker.cli.PackCommand;
 import io.github.relstoragepacker.testsupport.RelStorageSchema;
 import io.github.relstoragepacker.testsupport.TestDatabase;
@@ -74,7 +73,6 @@ class RefusedDatabaseTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = PackCommand.run(
-                PackerApplication.class,
                 new String[] {
                     "pack",
                     "--days=0",

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the image does, without a Docker engine: the Dockerfile's own extract command splits the
- * packaged jar, its COPY lines assemble /app, its ENTRYPOINT and JAVA_TOOL_OPTIONS start the daemon
+ * packaged jar, its COPY lines assemble /app, its training run writes the class-data archive (which
+ * the JVM then maps: {@code -Xshare:on} fails otherwise), its ENTRYPOINT and JAVA_TOOL_OPTIONS start the daemon
  * in that directory with the chart's rendered application.yml in ./config, and the chart's probe
  * paths answer on the management port. The working directory must be left exactly as it was: in the
  * image it is read-only, and everything the JVM writes must go to the temporary directory.
@@ -50,6 +51,7 @@ class DockerImageLayoutIT {
                 .as("every layer of the jar is copied into the image")
                 .containsExactlyInAnyOrderElementsOf(list(layers));
         Path app = assemble(layers, runtime);
+        train(runtime, app);
         Chart.Manifests manifests = Chart.render(Map.of());
         Files.createDirectories(app.resolve("config"));
         Files.writeString(app.resolve("config/application.yml"), (String)
@@ -113,6 +115,37 @@ class DockerImageLayoutIT {
         assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(output).isZero();
         return layers;
+    }
+
+    /**
+     * Runs the Dockerfile's training run in {@code app}, then the entrypoint with {@code -Xshare:on}
+     * and {@code --help}: a JVM that cannot map the archive refuses to start.
+     */
+    private void train(Stage runtime, Path app) throws Exception {
+        List<String> training =
+                new ArrayList<>(List.of(DockerfileTest.training(runtime).split("\\s+")));
+        training.removeIf(word -> word.startsWith(">"));
+        run(app, training);
+        assertThat(app.resolve(DockerfileTest.ARCHIVE)).isRegularFile();
+        List<String> help = new ArrayList<>(runtime.execForm("ENTRYPOINT"));
+        help.add(1, "-Xshare:on");
+        help.add("--help");
+        run(app, help);
+    }
+
+    private static void run(Path directory, List<String> command) throws Exception {
+        List<String> words = new ArrayList<>(command);
+        assertThat(words.get(0)).isEqualTo("java");
+        words.set(0, PackagedJar.java());
+        Process process = new ProcessBuilder(words)
+                .directory(directory.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue())
+                .as(String.join(" ", words) + "\n" + output)
+                .isZero();
     }
 
     private Path assemble(Path layers, Stage runtime) throws IOException {

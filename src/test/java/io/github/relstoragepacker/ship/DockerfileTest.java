@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class DockerfileTest {
 
-    static final String LAUNCHER = "org.springframework.boot.loader.launch.JarLauncher";
+    static final String ARCHIVE = "relstorage-packer.jsa";
     private static final Pattern LAYER_COPY = Pattern.compile("--from=build /layers/([\\w-]+)/ \\./");
 
     private final Dockerfile dockerfile = Dockerfile.read();
@@ -29,7 +29,7 @@ class DockerfileTest {
         assertThat(build.image()).startsWith("eclipse-temurin:17-jdk");
         assertThat(String.join("\n", build.arguments("RUN")))
                 .contains("./mvnw ")
-                .contains("-Djarmode=tools -jar target/relstorage-packer.jar extract --layers --launcher");
+                .contains("-Djarmode=tools -jar target/relstorage-packer.jar extract --layers --destination /layers");
         assertThat(dockerfile.runtime().image()).startsWith("eclipse-temurin:17-jre");
     }
 
@@ -52,15 +52,32 @@ class DockerfileTest {
     }
 
     @Test
-    void entrypointLaunchesTheLayeredJarFromTheWorkingDirectory() {
+    void entrypointRunsTheExtractedJarWithTheClassDataArchiveFromTheWorkingDirectory() {
         Stage runtime = dockerfile.runtime();
 
-        assertThat(runtime.execForm("ENTRYPOINT")).containsExactly("java", LAUNCHER);
+        assertThat(runtime.execForm("ENTRYPOINT"))
+                .containsExactly("java", "-XX:SharedArchiveFile=" + ARCHIVE, "-jar", "relstorage-packer.jar");
         assertThat(runtime.last("WORKDIR"))
                 .as("the chart mounts application.yml at /app/config")
                 .isEqualTo("/app");
         assertThat(layers(runtime))
                 .containsExactly("dependencies", "spring-boot-loader", "snapshot-dependencies", "application");
+    }
+
+    @Test
+    void theClassDataArchiveIsTrainedAtBuildTimeWithoutADatabase() {
+        String training = training(dockerfile.runtime());
+
+        assertThat(training)
+                .contains("-XX:ArchiveClassesAtExit=" + ARCHIVE, "-Dspring.context.exit=onRefresh")
+                .contains("-jar relstorage-packer.jar");
+        List<String> instructions = dockerfile.runtime().instructions().stream()
+                .map(i -> i.keyword() + " " + i.arguments())
+                .toList();
+        assertThat(instructions.indexOf("RUN " + training))
+                .as("after the layers it archives the classes of, before the user that cannot write /app")
+                .isGreaterThan(instructions.lastIndexOf("COPY --from=build /layers/application/ ./"))
+                .isLessThan(instructions.indexOf("USER " + dockerfile.runtime().last("USER")));
     }
 
     @Test
@@ -98,6 +115,14 @@ class DockerfileTest {
         assertThat(parsed.stage("one").last("RUN")).isEqualTo("echo  two");
         assertThat(parsed.runtime().name()).isNull();
         assertThat(parsed.runtime().last("USER")).isEqualTo("5");
+    }
+
+    /** The runtime stage's RUN instruction that writes the class-data archive. */
+    static String training(Stage runtime) {
+        return runtime.arguments("RUN").stream()
+                .filter(r -> r.contains("-XX:ArchiveClassesAtExit="))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** The build-stage layers copied into the image, in order. */
