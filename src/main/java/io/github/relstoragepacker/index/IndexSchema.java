@@ -31,9 +31,11 @@ public final class IndexSchema {
     /**
      * Brings schema {@code packer} to {@link #CURRENT_VERSION}. A schema already there costs one query:
      * Flyway (hundreds of classes, a lock and a validation of every migration) runs only when there is
-     * something to migrate, or something for it to refuse (a failed migration, a newer schema).
+     * something to migrate, or something for it to refuse (a failed migration, a newer schema). Callers
+     * in one JVM take turns (a command and the index's thread both migrate at start): the second finds
+     * the schema current instead of running Flyway again behind the first's lock.
      */
-    public static void migrate(DataSource dataSource) {
+    public static synchronized void migrate(DataSource dataSource) {
         if (current(dataSource)) {
             return;
         }
