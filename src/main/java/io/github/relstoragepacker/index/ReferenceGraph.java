@@ -19,20 +19,21 @@ import org.postgresql.copy.PGCopyInputStream;
  * every object's references, each resolved once to the position of its target. References to zoids
  * the index does not have are dropped: they reach nothing.
  *
- * <p>Memory, as compressed sparse rows: 8 bytes per object (its zoid), 4 per object (where its
- * references start) and 4 per reference; the mark adds a bit per object and a stack. Both passes are
- * {@code COPY ... TO STDOUT (FORMAT binary)}: no cursor round trips, no boxing.
+ * <p>Memory, as compressed sparse rows: the zoids as {@link ZoidPositions} (a fifth of a byte per
+ * object when they are dense, as RelStorage's oid sequence makes them; 8 bytes when sparse), 4 bytes per
+ * object (where its references start) and 4 per reference; the mark adds a bit per object and a stack.
+ * Both passes are {@code COPY ... TO STDOUT (FORMAT binary)}: no cursor round trips, no boxing.
  */
 public final class ReferenceGraph {
 
     private static final byte[] COPY_SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
     private static final int STOP_EVERY = 1 << 16;
 
-    private final long[] zoids;
+    private final ZoidPositions zoids;
     private final int[] starts;
     private final int[] targets;
 
-    private ReferenceGraph(long[] zoids, int[] starts, int[] targets) {
+    private ReferenceGraph(ZoidPositions zoids, int[] starts, int[] targets) {
         this.zoids = zoids;
         this.starts = starts;
         this.targets = targets;
@@ -40,21 +41,11 @@ public final class ReferenceGraph {
 
     /** Reads the graph; null when {@code stop} said so on the way. */
     public static @Nullable ReferenceGraph read(Connection c, BooleanSupplier stop) throws SQLException, IOException {
-        long[] zoids = new long[1 << 16];
-        int n = 0;
-        try (DataInputStream in =
-                copyOut(c, "COPY (SELECT zoid FROM packer.object ORDER BY zoid) TO STDOUT (FORMAT binary)")) {
-            while (fields(in) == 1) {
-                if ((n & (STOP_EVERY - 1)) == 0 && stop.getAsBoolean()) {
-                    return null;
-                }
-                if (n == zoids.length) {
-                    zoids = Arrays.copyOf(zoids, n * 2);
-                }
-                zoids[n++] = int8(in);
-            }
+        ZoidPositions zoids = readZoids(c, stop);
+        if (zoids == null) {
+            return null;
         }
-        zoids = Arrays.copyOf(zoids, n);
+        int n = zoids.size();
         int[] starts = new int[n + 1];
         int[] targets = new int[Math.max(16, n + n / 2)];
         int m = 0;
@@ -65,9 +56,8 @@ public final class ReferenceGraph {
                 if ((row & (STOP_EVERY - 1)) == 0 && stop.getAsBoolean()) {
                     return null;
                 }
-                long zoid = int8(in);
                 // the snapshot is one: the second pass sees the rows of the first, in the same order
-                if (row >= n || zoids[row] != zoid) {
+                if (row >= n || zoids.position(int8(in)) != row) {
                     throw new IllegalStateException("packer.object changed between two reads of one snapshot");
                 }
                 starts[row] = m;
@@ -84,7 +74,7 @@ public final class ReferenceGraph {
                         targets = Arrays.copyOf(targets, Math.max(m + count, targets.length + targets.length / 2));
                     }
                     for (int i = 0; i < count; i++) {
-                        int target = Arrays.binarySearch(zoids, int8(in));
+                        int target = zoids.position(int8(in));
                         if (target >= 0) {
                             targets[m++] = target;
                         }
@@ -100,24 +90,44 @@ public final class ReferenceGraph {
         return new ReferenceGraph(zoids, starts, m == targets.length ? targets : Arrays.copyOf(targets, m));
     }
 
+    /** The first pass: every zoid, in order; null when {@code stop} said so on the way. */
+    private static @Nullable ZoidPositions readZoids(Connection c, BooleanSupplier stop)
+            throws SQLException, IOException {
+        long[] zoids = new long[1 << 16];
+        int n = 0;
+        try (DataInputStream in =
+                copyOut(c, "COPY (SELECT zoid FROM packer.object ORDER BY zoid) TO STDOUT (FORMAT binary)")) {
+            while (fields(in) == 1) {
+                if ((n & (STOP_EVERY - 1)) == 0 && stop.getAsBoolean()) {
+                    return null;
+                }
+                if (n == zoids.length) {
+                    zoids = Arrays.copyOf(zoids, n * 2);
+                }
+                zoids[n++] = int8(in);
+            }
+        }
+        return ZoidPositions.of(zoids, n);
+    }
+
     /** Objects in the graph. */
     public int size() {
-        return zoids.length;
+        return zoids.size();
     }
 
     /** The zoid at {@code position} (positions follow zoid order). */
     public long zoid(int position) {
-        return zoids[position];
+        return zoids.zoid(position);
     }
 
     /** The position of {@code zoid}, negative when the graph does not have it. */
     public int position(long zoid) {
-        return Arrays.binarySearch(zoids, zoid);
+        return zoids.position(zoid);
     }
 
     /** The positions reachable from {@code root} (itself included), depth first with a stack of positions. */
     public BitSet reachableFrom(int root) {
-        BitSet marked = new BitSet(zoids.length);
+        BitSet marked = new BitSet(zoids.size());
         int[] stack = new int[1024];
         int top = 0;
         marked.set(root);
@@ -140,7 +150,7 @@ public final class ReferenceGraph {
 
     /** Bytes held by the graph's arrays. */
     public long bytes() {
-        return 8L * zoids.length + 4L * starts.length + 4L * targets.length;
+        return zoids.bytes() + 4L * starts.length + 4L * targets.length;
     }
 
     private static DataInputStream copyOut(Connection c, String sql) throws SQLException {
