@@ -15,8 +15,9 @@ import org.springframework.validation.annotation.Validated;
  * @param batchSize objects applied to the index per database transaction while polling; a chunk ends
  *     at a tid boundary once it holds this many
  * @param buildThreads parallel readers during the initial build; 0 means one per processor
- * @param buildRangeSize width, in zoids, of one unit of build work; a restarted build redoes at most
- *     one unit per thread
+ * @param buildRangeSize greatest width, in zoids, of one unit of build work (the zoids are cut into
+ *     equal units, as many as the threads or a multiple, so that they finish together); a restarted
+ *     build redoes at most one unit per thread
  * @param reconcileInterval how often objects deleted behind the index's back (by zodbpack or by hand)
  *     are looked for and removed from it
  * @param statisticsInterval how often the counts shown in status and metrics (objects, garbage pending
