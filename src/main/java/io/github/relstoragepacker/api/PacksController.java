@@ -70,8 +70,7 @@ class PacksController {
                 throw new IllegalArgumentException(
                         "give exactly one of \"days\" (zodbpack's --days) and \"graceSeconds\", e.g. {\"days\": 1}");
             }
-            Duration grace =
-                    days != null ? Duration.ofMillis(Math.round(days * 86_400_000)) : Duration.ofSeconds(graceSeconds);
+            Duration grace = days != null ? PackRequest.graceOfDays(days) : Duration.ofSeconds(graceSeconds);
             return new PackRequest(
                     grace,
                     Boolean.TRUE.equals(dryRun),

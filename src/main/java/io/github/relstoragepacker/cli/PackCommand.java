@@ -13,7 +13,6 @@ import io.github.relstoragepacker.relstorage.TargetDatabase;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryType;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -77,8 +76,7 @@ public final class PackCommand {
             err.println(USAGE);
             return CommandLine.USAGE;
         }
-        PackRequest request =
-                new PackRequest(Duration.ofMillis(Math.round(days * 86_400_000)), dryRun, cycles, objectTid);
+        PackRequest request = new PackRequest(PackRequest.graceOfDays(days), dryRun, cycles, objectTid);
         try (ConfigurableApplicationContext context = ServiceContext.start(springArgs)) {
             double startSeconds = ManagementFactory.getRuntimeMXBean().getUptime() / 1e3;
             try {

@@ -20,6 +20,11 @@ public record PackRequest(Duration grace, boolean dryRun, boolean includeCycles,
         }
     }
 
+    /** The grace of zodbpack's {@code --days}: days of 24 hours, fractions to the millisecond. */
+    public static Duration graceOfDays(double days) {
+        return Duration.ofMillis(Math.round(days * Duration.ofDays(1).toMillis()));
+    }
+
     CollectionKind kind() {
         return includeCycles || dryRun ? CollectionKind.CYCLES : CollectionKind.DRAIN;
     }
