@@ -339,23 +339,10 @@ final class DeletionBatch {
     private static Deleted deleteUnlessLocked(
             Connection c, Choice choice, LockGeneration generation, HoldDeadline deadline, long changed, long watermark)
             throws Exception {
-        String locked = switch (generation) {
-            // 3.5+ takes advisory object locks at vote: read from pg_locks rather than taken, since
-            // thousands of advisory locks would fill the lock table
-            case ADVISORY_LOCK ->
-                "SELECT b.zoid FROM packer_batch b JOIN pg_locks l ON l.locktype = 'advisory' AND l.objsubid = 1"
-                        + " AND ((l.classid::bigint << 32) | l.objid::bigint) = b.zoid";
-            // 3.0 to 3.5.0a3 lock the rows of the objects they rewrite at vote, before the commit lock
-            case ROW_LOCK ->
-                "WITH lockable AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
-                        + " FOR UPDATE OF s SKIP LOCKED) SELECT b.zoid FROM packer_batch b"
-                        + " WHERE NOT EXISTS (SELECT 1 FROM lockable k WHERE k.zoid = b.zoid)";
-            case TABLE_LOCK -> "SELECT zoid FROM packer_batch WHERE false";
-        };
         try (Statement st = c.createStatement();
                 ResultSet rs = deadline.query(
                         st,
-                        "WITH locked AS MATERIALIZED (" + locked + "),"
+                        "WITH locked AS MATERIALIZED (" + lockedMembers(generation) + "),"
                                 + " d AS (DELETE FROM object_state s USING packer_batch b"
                                 + " WHERE s.zoid = b.zoid AND s.tid = b.tid AND NOT EXISTS (SELECT 1 FROM locked)"
                                 + " RETURNING s.zoid, s.tid, b.since_tid, b.state_size, b.chunks),"
@@ -398,24 +385,27 @@ final class DeletionBatch {
     private static long keepLocked(Connection c, LockGeneration generation, HoldDeadline deadline) throws SQLException {
         deadline.limit(c);
         try (Statement st = c.createStatement()) {
-            return switch (generation) {
-                // 3.5+ takes advisory object locks at vote: read from pg_locks rather than taken, since
-                // thousands of advisory locks would fill the lock table
-                case ADVISORY_LOCK ->
-                    st.executeUpdate("WITH k AS (DELETE FROM packer_batch b WHERE EXISTS (SELECT 1 FROM pg_locks l"
-                            + " WHERE l.locktype = 'advisory' AND l.objsubid = 1"
-                            + " AND ((l.classid::bigint << 32) | l.objid::bigint) = b.zoid) RETURNING b.zoid)"
-                            + " INSERT INTO packer_kept SELECT zoid FROM k");
-                // 3.0 to 3.5.0a3 lock the rows of the objects they rewrite at vote, before the commit lock
-                case ROW_LOCK ->
-                    st.executeUpdate(
-                            "WITH locked AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
-                                    + " FOR UPDATE OF s SKIP LOCKED), k AS (DELETE FROM packer_batch b"
-                                    + " WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.zoid = b.zoid) RETURNING b.zoid)"
-                                    + " INSERT INTO packer_kept SELECT zoid FROM k");
-                case TABLE_LOCK -> 0;
-            };
+            return st.executeUpdate("WITH locked AS MATERIALIZED (" + lockedMembers(generation) + "),"
+                    + " k AS (DELETE FROM packer_batch b WHERE b.zoid IN (SELECT zoid FROM locked) RETURNING b.zoid)"
+                    + " INSERT INTO packer_kept SELECT zoid FROM k");
         }
+    }
+
+    /** The members of the batch a voting transaction holds, as a query of their {@code zoid}. */
+    private static String lockedMembers(LockGeneration generation) {
+        return switch (generation) {
+            // 3.5+ takes advisory object locks at vote: read from pg_locks rather than taken, since
+            // thousands of advisory locks would fill the lock table
+            case ADVISORY_LOCK ->
+                "SELECT b.zoid FROM packer_batch b JOIN pg_locks l ON l.locktype = 'advisory' AND l.objsubid = 1"
+                        + " AND ((l.classid::bigint << 32) | l.objid::bigint) = b.zoid";
+            // 3.0 to 3.5.0a3 lock the rows of the objects they rewrite at vote, before the commit lock
+            case ROW_LOCK ->
+                "WITH lockable AS (SELECT s.zoid FROM object_state s JOIN packer_batch b USING (zoid)"
+                        + " FOR UPDATE OF s SKIP LOCKED) SELECT b.zoid FROM packer_batch b"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM lockable k WHERE k.zoid = b.zoid)";
+            case TABLE_LOCK -> "SELECT zoid FROM packer_batch WHERE false";
+        };
     }
 
     /**

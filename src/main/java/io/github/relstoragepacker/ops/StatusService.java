@@ -15,7 +15,7 @@ import io.github.relstoragepacker.relstorage.TargetDatabase;
 import io.github.relstoragepacker.relstorage.Tids;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +40,7 @@ public class StatusService {
     private final CollectorProperties collector;
     private final BlobDirectoryGuard blobDirectory;
     private final DataSource dataSource;
+    private final Clock clock;
 
     StatusService(
             IndexMaintainer index,
@@ -49,7 +50,9 @@ public class StatusService {
             TargetDatabase target,
             CollectorProperties collector,
             BlobDirectoryGuard blobDirectory,
-            DataSource dataSource) {
+            DataSource dataSource,
+            Clock clock) {
+        this.clock = clock;
         this.blobDirectory = blobDirectory;
         this.index = index;
         this.statistics = statistics;
@@ -121,7 +124,7 @@ public class StatusService {
         CollectionLoop.Finished drain = loop.lastDrain();
         return drain != null
                 && drain.result().objects() > 0
-                && drain.at().plus(collector.drainInterval().multipliedBy(2)).isAfter(Instant.now());
+                && drain.at().plus(collector.drainInterval().multipliedBy(2)).isAfter(clock.instant());
     }
 
     /** Who holds RelStorage's commit and pack locks and our leader lock now; empty if unknown. */
