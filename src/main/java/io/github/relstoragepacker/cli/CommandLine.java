@@ -1,7 +1,6 @@
 package io.github.relstoragepacker.cli;
 
 import io.github.relstoragepacker.demo.PloneSiteGenerator;
-import io.github.relstoragepacker.index.IndexBenchmark;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
@@ -65,11 +64,11 @@ public final class CommandLine {
                     false,
                     (application, args, out, err) -> PloneSiteGenerator.run(args, out, err)),
             new Command(
-                    "benchmark-index",
-                    "measure the index build and polling on a scratch database (drops the packer schema)",
-                    IndexBenchmark.USAGE,
-                    false,
-                    (application, args, out, err) -> IndexBenchmark.run(args, out, err)),
+                    BenchmarkCommand.INDEX,
+                    "measure the index build and polling on a scratch database (rebuilds its index)",
+                    BenchmarkCommand.INDEX_USAGE,
+                    true,
+                    (application, args, out, err) -> BenchmarkCommand.index(args, out, err)),
             new Command(
                     PackBenchmarkCommand.NAME,
                     "time pack beside zodbpack on two copies of a database and compare what they leave",
@@ -77,11 +76,11 @@ public final class CommandLine {
                     false,
                     PackBenchmarkCommand::run),
             new Command(
-                    CollectBenchmarkCommand.NAME,
+                    BenchmarkCommand.COLLECT,
                     "measure collection beside a synthetic write load on a scratch database",
-                    CollectBenchmarkCommand.USAGE,
+                    BenchmarkCommand.COLLECT_USAGE,
                     true,
-                    (application, args, out, err) -> CollectBenchmarkCommand.run(args, out, err)));
+                    (application, args, out, err) -> BenchmarkCommand.collect(args, out, err)));
 
     private CommandLine() {}
 

@@ -583,6 +583,11 @@ public class CollectionLoop implements SmartLifecycle {
         return collector;
     }
 
+    /** How long the batches of the last collection run held RelStorage's commit lock. */
+    public FenceHolds fenceHolds() {
+        return collector.fenceHolds();
+    }
+
     /** How often a scheduled run was due but not started because collection was paused (for tests). */
     long pausedWhileDue() {
         return pausedWhileDue.get();

@@ -6,11 +6,13 @@ import java.util.Arrays;
  * How long the deletion batches of one run held RelStorage's commit lock, in all and without their
  * COMMIT (the one part allowed past {@code max-fence-hold}): for the log and the benchmark.
  */
-final class FenceHolds {
+public final class FenceHolds {
 
     private long[] holds = new long[64];
     private long[] commits = new long[64];
     private int count;
+
+    FenceHolds() {}
 
     void record(long holdNanos, long commitNanos) {
         if (count == holds.length) {
@@ -21,17 +23,18 @@ final class FenceHolds {
         commits[count++] = commitNanos;
     }
 
-    int count() {
+    /** Batches that held the lock. */
+    public int count() {
         return count;
     }
 
     /** The hold that {@code quantile} of the batches did not exceed (nearest rank), in milliseconds. */
-    double quantileMillis(double quantile) {
+    public double quantileMillis(double quantile) {
         return quantile(holds, quantile);
     }
 
     /** The same for the hold before the COMMIT: the part the deadline bounds. */
-    double beforeCommitQuantileMillis(double quantile) {
+    public double beforeCommitQuantileMillis(double quantile) {
         long[] before = new long[count];
         for (int i = 0; i < count; i++) {
             before[i] = holds[i] - commits[i];
@@ -40,7 +43,7 @@ final class FenceHolds {
     }
 
     /** The same for the COMMIT alone. */
-    double commitQuantileMillis(double quantile) {
+    public double commitQuantileMillis(double quantile) {
         return quantile(commits, quantile);
     }
 

@@ -1,5 +1,11 @@
-package io.github.relstoragepacker.collect;
+package io.github.relstoragepacker.bench;
 
+import io.github.relstoragepacker.collect.CollectionLoop;
+import io.github.relstoragepacker.collect.CollectionProgress;
+import io.github.relstoragepacker.collect.CollectionResult;
+import io.github.relstoragepacker.collect.CollectorProperties;
+import io.github.relstoragepacker.collect.FenceHolds;
+import io.github.relstoragepacker.collect.PackRequest;
 import io.github.relstoragepacker.demo.RelStorageCommitter;
 import io.github.relstoragepacker.demo.WriteLoad;
 import io.github.relstoragepacker.index.IndexMaintainer;
@@ -15,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -30,8 +37,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  *       RelStorageCommitter}: commit lock, tid choice, row moves) for {@code --seconds}, while the
  *       service polls; commit latency is the time of one whole commit, as a Plone request sees it.
  *   <li><b>Draining</b>: the same load while a pack with grace 0 deletes every garbage object; the
- *       latency counts the commits started after the mark, when the deletion batches take the commit
- *       lock; the deletion rate is objects over the time from the end of the mark to the end of the pack;
+ *       latency counts the commits started once the pack's progress says it deletes, when the deletion
+ *       batches take the commit lock; the deletion rate is objects over the time from then to the end of
+ *       the pack;
  *       how long the batches held the commit lock (p50, p99, longest; and apart, the work before the
  *       COMMIT, which {@code max-fence-hold} bounds, and the COMMIT itself); and the index's lag, sampled
  *       every 100 ms while the deletion runs (the poller goes on beside it).
@@ -41,7 +49,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * machine does: where a hold limit that is only a target breaks.
  *
  * With {@code --packer.collector.blob-directory=...} the deletion removes blob files too. Never run it
- * against a production database. The command line lives in {@code cli.CollectBenchmarkCommand}.
+ * against a production database. The command line lives in {@code cli.BenchmarkCommand}.
  */
 public final class CollectBenchmark {
 
@@ -120,35 +128,40 @@ public final class CollectBenchmark {
         report("collector idle", idleLatencies);
 
         Load draining = new Load(dataSource, sample, false);
-        long[] markEnd = {0};
-        loop.collector().afterMark(() -> {
-            markEnd[0] = System.nanoTime();
-            draining.measureFromNow();
-        });
+        PackRequest request = new PackRequest(Duration.ZERO, false, true, false);
+        CollectionProgress progress = loop.progressFor(request);
+        AtomicLong deletingSince = new AtomicLong();
         List<Double> lags = Collections.synchronizedList(new ArrayList<>());
-        AtomicBoolean deleting = new AtomicBoolean(true);
-        Thread lagSampler = new Thread(() -> {
-            while (deleting.get()) {
-                if (markEnd[0] != 0) {
+        AtomicBoolean packing = new AtomicBoolean(true);
+        // the deletion starts when the pack's progress says so: from then on, commits meet its batches
+        Thread sampler = new Thread(() -> {
+            long nextLag = 0;
+            while (packing.get()) {
+                if (deletingSince.get() == 0 && progress.snapshot().step() == CollectionProgress.Step.DELETING) {
+                    deletingSince.set(System.nanoTime());
+                    draining.measureFromNow();
+                }
+                if (deletingSince.get() != 0 && System.nanoTime() >= nextLag) {
                     lags.add(index.lagSeconds());
+                    nextLag = System.nanoTime() + 100_000_000L;
                 }
                 try {
-                    Thread.sleep(100);
+                    Thread.sleep(5);
                 } catch (InterruptedException e) {
                     return;
                 }
             }
         });
-        lagSampler.start();
+        sampler.start();
         CollectionResult result;
         try {
-            result = loop.pack(Duration.ZERO, false);
+            result = loop.pack(request, progress);
         } finally {
-            loop.collector().afterMark(() -> {});
-            deleting.set(false);
-            lagSampler.join();
+            packing.set(false);
+            sampler.join();
         }
-        double deletionSeconds = (System.nanoTime() - markEnd[0]) / 1e9;
+        long since = deletingSince.get() == 0 ? System.nanoTime() : deletingSince.get();
+        double deletionSeconds = Math.max(1e-9, (System.nanoTime() - since) / 1e9);
         List<Double> drainLatencies = draining.stop();
         report("collector draining", drainLatencies);
         out.printf(
@@ -159,7 +172,7 @@ public final class CollectBenchmark {
                 result.largeObjects(),
                 deletionSeconds,
                 result.objects() / deletionSeconds);
-        FenceHolds holds = loop.collector().fenceHolds();
+        FenceHolds holds = loop.fenceHolds();
         out.printf(
                 "commit-lock holds: %,d batches, p50 %.1f ms, p99 %.1f ms, longest %.1f ms (max-fence-hold %d ms);"
                         + " before the COMMIT p99 %.1f ms, longest %.1f ms; the COMMIT p99 %.1f ms, longest %.1f ms%n",

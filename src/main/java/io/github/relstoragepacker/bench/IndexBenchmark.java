@@ -1,10 +1,9 @@
-package io.github.relstoragepacker.index;
+package io.github.relstoragepacker.bench;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
+import io.github.relstoragepacker.collect.CollectionLoop;
 import io.github.relstoragepacker.demo.WriteLoad;
-import io.github.relstoragepacker.relstorage.ObjectStateReader;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.github.relstoragepacker.index.IndexMaintainer;
+import io.github.relstoragepacker.relstorage.HoldDeadline;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -14,94 +13,71 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import javax.sql.DataSource;
 import org.postgresql.PGConnection;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * {@code benchmark-index}: measures the index on one RelStorage database, in one process.
+ * {@code benchmark-index}: measures the index on one RelStorage database, in the service started as
+ * for a command (the command line lives in {@code cli.BenchmarkCommand}).
  *
  * <ol>
  *   <li>The I/O floor: {@code COPY (SELECT zoid, tid, state FROM object_state) TO STDOUT}, discarded.
- *   <li>The initial build, from an empty {@code packer} schema (dropped first: the database must be
- *       a benchmark copy).
+ *   <li>The initial build: the service builds or catches up the index as it starts; the benchmark then
+ *       throws the index away ({@link CollectionLoop#rebuildIndex}) and times its rebuild until the
+ *       index is ready.
+ *   <li>The footprint of our tables against RelStorage's own pre-pack tables for the same references.
  *   <li>The poller under a write load: writer threads commit {@code --tps} transactions per second of
  *       {@code --objects-per-tx} existing objects each through RelStorage's commit path ({@link
- *       WriteLoad}) while the poller runs every {@code --poll-interval}; the lag of a
- *       transaction is the time from its COMMIT returning to the poll that indexed it.
+ *       WriteLoad}) while the service polls every {@code packer.index.poll-interval}; the lag of a
+ *       transaction is the time from its COMMIT returning to the index's watermark passing its tid
+ *       (looked at every 10 ms).
  * </ol>
  *
  * Prints objects/s, MB/s, the build/floor ratio, lag p50/p99 and the peak heap. Never run it against
- * a production database: it drops the {@code packer} schema and rewrites objects.
+ * a production database: it rebuilds the index and rewrites objects.
  */
 public final class IndexBenchmark {
 
-    /** The usage line of {@code benchmark-index}. */
-    public static final String USAGE = "usage: java -jar relstorage-packer.jar benchmark-index --url=JDBC_URL"
-            + " [--user=U] [--password=P] [--tps=100] [--objects-per-tx=10] [--load-seconds=30]"
-            + " [--poll-interval=200] [--threads=0]";
+    private static final Duration READY_WAIT = Duration.ofHours(2);
 
     private final PrintStream out;
-    private final Map<String, String> options;
+    private final int tps;
+    private final int perTx;
+    private final long loadMillis;
 
-    private IndexBenchmark(PrintStream out, Map<String, String> options) {
+    /** A benchmark printing to {@code out}, with {@code tps} transactions per second of {@code perTx} objects. */
+    public IndexBenchmark(PrintStream out, int tps, int perTx, long loadSeconds) {
         this.out = out;
-        this.options = options;
+        this.tps = tps;
+        this.perTx = perTx;
+        this.loadMillis = loadSeconds * 1000;
     }
 
-    /** Entry point of {@code benchmark-index --url=JDBC_URL [--user= --password= --tps= ...]}. */
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        Map<String, String> options = new HashMap<>();
-        for (String arg : Arrays.copyOfRange(args, 1, args.length)) {
-            int eq = arg.indexOf('=');
-            if (!arg.startsWith("--") || eq < 0) {
-                err.println(USAGE);
-                return 2;
-            }
-            options.put(arg.substring(2, eq), arg.substring(eq + 1));
-        }
-        if (!options.containsKey("url")) {
-            err.println("benchmark-index: --url=JDBC_URL is required");
-            return 2;
-        }
-        try {
-            new IndexBenchmark(out, options).run();
-            return 0;
-        } catch (Exception e) {
-            err.println("benchmark-index failed: " + e);
-            return 1;
-        }
+    /** Runs every step in {@code context}, a service started without continuous collection. */
+    public void run(ConfigurableApplicationContext context) throws Exception {
+        DataSource dataSource = context.getBean(DataSource.class);
+        IndexMaintainer index = context.getBean(IndexMaintainer.class);
+        awaitReady(index);
+        out.printf("database: %,d objects, %.1f MB of states%n", count(dataSource), stateMb(dataSource));
+        double floor = floor(dataSource);
+        double build = build(context.getBean(CollectionLoop.class), index, dataSource);
+        out.printf("build/floor ratio: %.2f%n", build / floor);
+        footprint(dataSource);
+        load(dataSource, index);
+        out.printf(
+                "peak heap: %.0f MB (max heap %d MB)%n",
+                peakHeapMb(), Runtime.getRuntime().maxMemory() >> 20);
     }
 
-    private void run() throws Exception {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(options.get("url"));
-        config.setUsername(options.get("user"));
-        config.setPassword(options.get("password"));
-        config.setMaximumPoolSize(16);
-        try (HikariDataSource dataSource = new HikariDataSource(config)) {
-            out.printf(
-                    "database: %s, %,d objects, %.1f MB of states%n",
-                    options.get("url"), count(dataSource), stateMb(dataSource));
-            double floor = floor(dataSource);
-            double build = build(dataSource);
-            out.printf("build/floor ratio: %.2f%n", build / floor);
-            footprint(dataSource);
-            load(dataSource);
-            out.printf(
-                    "peak heap: %.0f MB (max heap %d MB)%n",
-                    peakHeapMb(), Runtime.getRuntime().maxMemory() >> 20);
-        }
-    }
-
-    private double floor(HikariDataSource dataSource) throws Exception {
+    private double floor(DataSource dataSource) throws Exception {
         try (Connection c = dataSource.getConnection()) {
             long[] bytes = {0};
             OutputStream counting = new OutputStream() {
@@ -125,34 +101,28 @@ public final class IndexBenchmark {
         }
     }
 
-    private double build(HikariDataSource dataSource) throws Exception {
-        new JdbcTemplate(dataSource).execute("DROP SCHEMA IF EXISTS packer CASCADE");
-        IndexSchema.migrate(dataSource);
-        IndexProperties properties = new IndexProperties(
-                Duration.ofMillis(200),
-                5000,
-                Integer.parseInt(options.getOrDefault("threads", "0")),
-                250_000,
-                Duration.ofMinutes(10),
-                Duration.ofSeconds(30));
-        try (LeaderLock leader = LeaderLock.over(dataSource)) {
-            leader.tryAcquire();
-            long objects = count(dataSource);
-            long start = System.nanoTime();
-            new InitialBuild(
-                            dataSource,
-                            new ObjectStateReader("public"),
-                            new ClassRegistry(new JdbcTemplate(dataSource)),
-                            properties,
-                            new BuildProgress(new SimpleMeterRegistry()),
-                            leader,
-                            Clock.systemUTC())
-                    .run();
-            double seconds = (System.nanoTime() - start) / 1e9;
-            out.printf(
-                    "initial build: %.2f s, %,.0f objects/s, %.1f MB/s%n",
-                    seconds, objects / seconds, stateMb(dataSource) / seconds);
-            return seconds;
+    private double build(CollectionLoop loop, IndexMaintainer index, DataSource dataSource) throws Exception {
+        long objects = count(dataSource);
+        long start = System.nanoTime();
+        loop.rebuildIndex();
+        // built on this thread at once, rather than at the poller's next turn
+        loop.refreshIndex();
+        awaitReady(index);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        out.printf(
+                "initial build: %.2f s, %,.0f objects/s, %.1f MB/s%n",
+                seconds, objects / seconds, stateMb(dataSource) / seconds);
+        return seconds;
+    }
+
+    private static void awaitReady(IndexMaintainer index) throws InterruptedException {
+        long deadline = System.nanoTime() + READY_WAIT.toNanos();
+        while (!(index.phase() == IndexMaintainer.Phase.READY && index.ready())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the index was not ready within " + READY_WAIT + ": phase "
+                        + index.phase().label() + (index.lastFailure() == null ? "" : ", " + index.lastFailure()));
+            }
+            Thread.sleep(20);
         }
     }
 
@@ -161,7 +131,7 @@ public final class IndexBenchmark {
      * its {@code object_ref} (one row per distinct edge) and {@code object_refs_added} (one per object),
      * rebuilt with RelStorage's DDL in a scratch schema and dropped afterwards.
      */
-    private void footprint(HikariDataSource dataSource) {
+    private void footprint(DataSource dataSource) {
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
         jdbc.execute("DROP SCHEMA IF EXISTS packer_footprint CASCADE; CREATE SCHEMA packer_footprint;"
                 + " CREATE TABLE packer_footprint.object_ref (zoid bigint NOT NULL, to_zoid bigint NOT NULL,"
@@ -186,32 +156,17 @@ public final class IndexBenchmark {
                 ours / 1e6, ours / (double) objects, theirs / 1e6, theirs / (double) objects);
     }
 
-    private void load(HikariDataSource dataSource) throws Exception {
-        int tps = Integer.parseInt(options.getOrDefault("tps", "100"));
-        int perTx = Integer.parseInt(options.getOrDefault("objects-per-tx", "10"));
-        long loadMillis = Long.parseLong(options.getOrDefault("load-seconds", "30")) * 1000;
-        long pollMillis = Long.parseLong(options.getOrDefault("poll-interval", "200"));
+    private void load(DataSource dataSource, IndexMaintainer index) throws Exception {
         Map<Long, byte[]> sample = sample(dataSource, 20_000);
         ConcurrentSkipListMap<Long, Long> committedAt = new ConcurrentSkipListMap<>();
         int writers = Math.max(1, Math.min(4, tps / 25));
         WriteLoad writing = WriteLoad.start(
                 dataSource, sample, writers, tps, perTx, (tid, start, end) -> committedAt.put(tid, end));
         List<Double> lags = new ArrayList<>();
-        try (LeaderLock leader = LeaderLock.over(dataSource)) {
-            leader.tryAcquire();
-            IndexPoller poller = new IndexPoller(
-                    dataSource,
-                    new ObjectStateReader("public"),
-                    new ChangeApplier(new ClassRegistry(new JdbcTemplate(dataSource))),
-                    leader,
-                    5000);
+        try (Connection c = dataSource.getConnection()) {
             long end = System.currentTimeMillis() + loadMillis;
             while (System.currentTimeMillis() < end) {
-                poller.poll();
-                long watermark;
-                try (Connection c = dataSource.getConnection()) {
-                    watermark = IndexState.read(c).watermark();
-                }
+                long watermark = index.watermark(c, HoldDeadline.NONE, "").tid();
                 long now = System.nanoTime();
                 for (var e = committedAt.firstEntry();
                         e != null && e.getKey() <= watermark;
@@ -219,10 +174,11 @@ public final class IndexBenchmark {
                     lags.add((now - e.getValue()) / 1e6);
                     committedAt.remove(e.getKey());
                 }
-                Thread.sleep(pollMillis);
+                Thread.sleep(10);
             }
+        } finally {
+            writing.stop();
         }
-        writing.stop();
         lags.sort(null);
         out.printf(
                 "poller under load: %d transactions of %d objects in %d s (%.0f/s), lag p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
@@ -235,7 +191,7 @@ public final class IndexBenchmark {
                 lags.isEmpty() ? 0 : lags.get(lags.size() - 1));
     }
 
-    private static Map<Long, byte[]> sample(HikariDataSource dataSource, int size) throws SQLException {
+    private static Map<Long, byte[]> sample(DataSource dataSource, int size) throws SQLException {
         Map<Long, byte[]> sample = new HashMap<>();
         try (Connection c = dataSource.getConnection();
                 Statement st = c.createStatement();
@@ -248,11 +204,11 @@ public final class IndexBenchmark {
         return sample;
     }
 
-    private static long count(HikariDataSource dataSource) {
+    private static long count(DataSource dataSource) {
         return new JdbcTemplate(dataSource).queryForObject("SELECT count(*) FROM object_state", Long.class);
     }
 
-    private static double stateMb(HikariDataSource dataSource) {
+    private static double stateMb(DataSource dataSource) {
         return new JdbcTemplate(dataSource)
                         .queryForObject("SELECT COALESCE(sum(length(state)), 0) FROM object_state", Long.class)
                 / 1e6;
