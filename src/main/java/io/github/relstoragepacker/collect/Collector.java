@@ -3,20 +3,16 @@ package io.github.relstoragepacker.collect;
 import io.github.relstoragepacker.index.ClassTotal;
 import io.github.relstoragepacker.index.IndexBehindException;
 import io.github.relstoragepacker.index.IndexMaintainer;
-import io.github.relstoragepacker.index.IndexSchema;
 import io.github.relstoragepacker.relstorage.DedicatedSessions;
 import io.github.relstoragepacker.relstorage.HoldDeadline;
 import io.github.relstoragepacker.relstorage.LockGeneration;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.Tids;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.function.LongSupplier;
@@ -35,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *       quarantined.
  *   <li>A cycle run (and a dry run) marks from the root ({@link ReachabilityMark}), which fills {@code
  *       packer.unreachable}; the poller keeps that set closed under incoming references ever after.
- *   <li>Cycle candidates: members of {@code packer.unreachable} unreachable for longer than the grace,
+ *   <li>Cycle candidates ({@link RunSets}): members of {@code packer.unreachable} unreachable for longer than the grace,
  *       minus everything a younger member reaches (a re-link of the younger member within its grace
  *       would need them). A drain takes them too, so garbage a mark found while Plone wrote goes at the
  *       next run, not a full mark later.
@@ -108,12 +104,12 @@ final class Collector {
             progress.working(c);
             BlobDirectory directory = blobs.verify(c, db.database());
             BlobOutbox outbox = directory == null ? null : new BlobOutbox(directory, metrics);
-            Eligibility cutoff = eligibility(c, cutoffTid, objectTidForUnknownHistory, blobs.onHold());
+            Eligibility cutoff = RunSets.eligibility(c, cutoffTid, objectTidForUnknownHistory, blobs.onHold());
             CollectionResult result = run(c, kind, cutoff, dryRun, generation, outbox, progress);
             if (!cutoff.blobHold()) {
                 return result;
             }
-            long held = heldBlobGarbage(c);
+            long held = RunSets.heldBlobGarbage(c);
             blobs.held(held);
             return result.withNote("Blob removal is on hold, %,d garbage objects owning blob files were kept: %s"
                     .formatted(held, blobs.last() == null ? "" : blobs.last().reason()));
@@ -135,7 +131,7 @@ final class Collector {
         if (outbox != null) {
             outbox.process(c);
         }
-        String hold = quarantineHold(c);
+        String hold = RunSets.quarantineHold(c);
         if (hold != null) {
             metrics.hold("quarantine");
             log.warn("Collection on hold: {}", hold);
@@ -154,10 +150,10 @@ final class Collector {
                     mark.unreachable());
             afterMark.run();
         }
-        long cycleCandidates = prepareCandidates(c, cutoff);
-        progress.candidates(cycleCandidates + eligibleUnreferenced(c, cutoff));
+        long cycleCandidates = RunSets.prepareCandidates(c, cutoff);
+        progress.candidates(cycleCandidates + RunSets.eligibleUnreferenced(c, cutoff));
         if (dryRun) {
-            return dryRun(c, kind);
+            return RunSets.dryRun(c, kind);
         }
         try (PackLock pack = PackLock.tryAcquire(dedicated, generation)) {
             if (pack == null) {
@@ -170,94 +166,6 @@ final class Collector {
                 progress.fenceHoldP99(holds.quantileMillis(0.99));
             }
         }
-    }
-
-    /** Why nothing may be deleted now: objects whose state cannot be read; null when none is. */
-    static @Nullable String quarantineHold(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(
-                        "SELECT count(*), min(zoid) FROM packer.quarantine WHERE accepted_at IS NULL")) {
-            rs.next();
-            long count = rs.getLong(1);
-            return count == 0
-                    ? null
-                    : count + " object(s) cannot be read (first: zoid " + rs.getLong(2) + "); their references are"
-                            + " unknown. Fix the object or accept the risk for it; see packer.quarantine.";
-        }
-    }
-
-    /** Garbage owning blob files (pending in either set), which the hold on blob removal keeps. */
-    private static long heldBlobGarbage(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT count(*) FROM packer.object o WHERE o.class_id = "
-                        + IndexSchema.BLOB_CLASS_ID
-                        + " AND (EXISTS (SELECT 1 FROM packer.unreferenced u WHERE u.zoid = o.zoid)"
-                        + " OR EXISTS (SELECT 1 FROM packer.unreachable u WHERE u.zoid = o.zoid))"
-                        + " AND NOT EXISTS (SELECT 1 FROM blob_chunk k WHERE k.zoid = o.zoid)")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static Eligibility eligibility(
-            Connection c, long cutoff, boolean objectTidForUnknownHistory, boolean blobHold) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT COALESCE(build_since_tid, 0) FROM packer.progress")) {
-            rs.next();
-            return new Eligibility(cutoff, objectTidForUnknownHistory, rs.getLong(1), blobHold);
-        }
-    }
-
-    /** Cycle candidates: old enough, and not reached by a younger unreachable object. */
-    private static long prepareCandidates(Connection c, Eligibility cutoff) throws SQLException {
-        c.setAutoCommit(true);
-        try (Statement st = c.createStatement()) {
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_candidate (zoid bigint PRIMARY KEY)");
-            st.execute("TRUNCATE packer_candidate");
-        }
-        try (PreparedStatement st = c.prepareStatement("INSERT INTO packer_candidate"
-                + " WITH RECURSIVE tainted(zoid) AS ("
-                + " SELECT y.zoid FROM packer.unreachable y JOIN packer.object yo USING (zoid)"
-                + " WHERE NOT " + cutoff.sql("y", "yo", true)
-                + " UNION SELECT t.to_zoid FROM tainted x JOIN packer.object o ON o.zoid = x.zoid"
-                + " CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid) JOIN packer.unreachable u ON u.zoid = t.to_zoid)"
-                + " SELECT u.zoid FROM packer.unreachable u JOIN packer.object uo USING (zoid)"
-                + " WHERE " + cutoff.sql("u", "uo", true) + cutoff.notHeld("u", "uo") + " AND u.zoid <> 0"
-                + " AND NOT EXISTS (SELECT 1 FROM tainted t WHERE t.zoid = u.zoid)")) {
-            cutoff.bind(st, cutoff.bind(st, 1));
-            long candidates = st.executeUpdate();
-            try (Statement analyze = c.createStatement()) {
-                analyze.execute("ANALYZE packer_candidate");
-            }
-            return candidates;
-        }
-    }
-
-    /** A first estimate of the cascades: their roots; what hangs below them shows up as they go. */
-    private static long eligibleUnreferenced(Connection c, Eligibility cutoff) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement("SELECT count(*) FROM packer.unreferenced u"
-                + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false) + cutoff.notHeld("u", "o")
-                + " AND u.zoid <> 0 AND NOT EXISTS (SELECT 1 FROM packer_candidate pc WHERE pc.zoid = u.zoid)")) {
-            cutoff.bind(st, 1);
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-    private static CollectionResult dryRun(Connection c, CollectionKind kind) throws SQLException {
-        Map<String, ClassTotal> classes = new HashMap<>();
-        try (Statement st = c.createStatement();
-                ResultSet rs =
-                        st.executeQuery("SELECT COALESCE(NULLIF(k.name, ''), '(unknown)'), count(*), sum(o.state_size)"
-                                + " FROM packer_candidate pc JOIN packer.object o USING (zoid) JOIN packer.class k ON k.id = o.class_id"
-                                + " GROUP BY 1")) {
-            while (rs.next()) {
-                classes.put(rs.getString(1), new ClassTotal(rs.getLong(2), rs.getLong(3)));
-            }
-        }
-        return CollectionResult.dryRun(kind, classes);
     }
 
     /** How one attempt at a batch ended. */

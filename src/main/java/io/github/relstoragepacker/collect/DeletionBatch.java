@@ -312,7 +312,7 @@ final class DeletionBatch {
      */
     private static long recheck(Connection c, HoldDeadline deadline) throws SQLException {
         deadline.limit(c);
-        String hold = Collector.quarantineHold(c);
+        String hold = RunSets.quarantineHold(c);
         if (hold != null) {
             throw new IllegalStateException("collection on hold: " + hold);
         }
