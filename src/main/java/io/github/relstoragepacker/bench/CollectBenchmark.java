@@ -8,16 +8,13 @@ import io.github.relstoragepacker.collect.FenceHolds;
 import io.github.relstoragepacker.collect.PackRequest;
 import io.github.relstoragepacker.demo.RelStorageCommitter;
 import io.github.relstoragepacker.demo.WriteLoad;
+import io.github.relstoragepacker.index.GarbageSets;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -117,7 +114,10 @@ public final class CollectBenchmark {
         if (marked.outcome() != CollectionResult.Outcome.DRY_RUN) {
             throw new IllegalStateException("the dry run did not complete: " + marked.message());
         }
-        Map<Long, byte[]> sample = reachableSample(dataSource, 20_000);
+        Map<Long, byte[]> sample;
+        try (Connection c = dataSource.getConnection()) {
+            sample = GarbageSets.reachableSample(c, 20_000);
+        }
         out.printf(
                 "garbage: %,d objects; writers: %d threads, %d tx/s of %d objects; %d busy CPU threads%n",
                 marked.objects(), writers, tps, perTx, busyThreads);
@@ -230,21 +230,5 @@ public final class CollectBenchmark {
             writing.stop();
             return new ArrayList<>(latencies);
         }
-    }
-
-    /** Objects the last mark found reachable: rewriting them with their own state changes no reference. */
-    private static Map<Long, byte[]> reachableSample(DataSource dataSource, int size) throws SQLException {
-        Map<Long, byte[]> sample = new HashMap<>();
-        try (Connection c = dataSource.getConnection();
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT s.zoid, s.state FROM object_state s"
-                        + " WHERE s.state IS NOT NULL AND s.zoid <> 0"
-                        + " AND NOT EXISTS (SELECT 1 FROM packer.unreachable u WHERE u.zoid = s.zoid)"
-                        + " ORDER BY random() LIMIT " + size)) {
-            while (rs.next()) {
-                sample.put(rs.getLong(1), rs.getBytes(2));
-            }
-        }
-        return sample;
     }
 }

@@ -3,6 +3,7 @@ package io.github.relstoragepacker.bench;
 import io.github.relstoragepacker.collect.CollectionLoop;
 import io.github.relstoragepacker.demo.WriteLoad;
 import io.github.relstoragepacker.index.IndexMaintainer;
+import io.github.relstoragepacker.index.IndexStatistics;
 import io.github.relstoragepacker.relstorage.HoldDeadline;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -70,7 +71,7 @@ public final class IndexBenchmark {
         double floor = floor(dataSource);
         double build = build(context.getBean(CollectionLoop.class), index, dataSource);
         out.printf("build/floor ratio: %.2f%n", build / floor);
-        footprint(dataSource);
+        footprint(context.getBean(IndexStatistics.class));
         load(dataSource, index);
         out.printf(
                 "peak heap: %.0f MB (max heap %d MB)%n",
@@ -126,34 +127,15 @@ public final class IndexBenchmark {
         }
     }
 
-    /**
-     * Our tables' size per object against what RelStorage's pre-pack keeps for the same references:
-     * its {@code object_ref} (one row per distinct edge) and {@code object_refs_added} (one per object),
-     * rebuilt with RelStorage's DDL in a scratch schema and dropped afterwards.
-     */
-    private void footprint(DataSource dataSource) {
-        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-        jdbc.execute("DROP SCHEMA IF EXISTS packer_footprint CASCADE; CREATE SCHEMA packer_footprint;"
-                + " CREATE TABLE packer_footprint.object_ref (zoid bigint NOT NULL, to_zoid bigint NOT NULL,"
-                + " tid bigint NOT NULL, PRIMARY KEY (zoid, to_zoid));"
-                + " CREATE TABLE packer_footprint.object_refs_added (zoid bigint NOT NULL PRIMARY KEY, tid bigint NOT NULL);"
-                + " INSERT INTO packer_footprint.object_ref SELECT r.from_zoid, r.to_zoid, o.tid"
-                + " FROM packer.ref r JOIN packer.object o ON o.zoid = r.from_zoid;"
-                + " INSERT INTO packer_footprint.object_refs_added SELECT zoid, tid FROM packer.object;");
-        long objects = jdbc.queryForObject("SELECT count(*) FROM packer.object", Long.class);
-        long ours = jdbc.queryForObject(
-                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                        + " WHERE n.nspname = 'packer' AND c.relkind = 'r'",
-                Long.class);
-        long theirs = jdbc.queryForObject(
-                "SELECT pg_total_relation_size('packer_footprint.object_ref')"
-                        + " + pg_total_relation_size('packer_footprint.object_refs_added')",
-                Long.class);
-        jdbc.execute("DROP SCHEMA packer_footprint CASCADE");
+    private void footprint(IndexStatistics statistics) throws SQLException {
+        IndexStatistics.Footprint f = statistics.footprint();
         out.printf(
                 "footprint: packer schema %.1f MB (%.0f bytes/object); RelStorage object_ref + object_refs_added"
                         + " for the same references %.1f MB (%.0f bytes/object)%n",
-                ours / 1e6, ours / (double) objects, theirs / 1e6, theirs / (double) objects);
+                f.ours() / 1e6,
+                f.ours() / (double) f.objects(),
+                f.relStorage() / 1e6,
+                f.relStorage() / (double) f.objects());
     }
 
     private void load(DataSource dataSource, IndexMaintainer index) throws Exception {

@@ -1,17 +1,14 @@
 package io.github.relstoragepacker.collect;
 
-import io.github.relstoragepacker.index.IndexSchema;
+import io.github.relstoragepacker.index.BlobRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -57,7 +54,7 @@ final class BlobDirectoryCheck {
         } catch (IOException e) {
             return verdict(root, false, e.getMessage(), 0, 0, at, started);
         }
-        List<long[]> sample = sample(c);
+        List<long[]> sample = BlobRecords.sample(c, SAMPLE);
         try {
             if (sample.isEmpty()) {
                 return directory.hasOidDirectory()
@@ -136,29 +133,6 @@ final class BlobDirectoryCheck {
                     at,
                     started);
         }
-    }
-
-    /** The sampled blob records, {zoid, committed tid}, in zoid order. */
-    private static List<long[]> sample(Connection c) throws SQLException {
-        String blob = "o.class_id = " + IndexSchema.BLOB_CLASS_ID;
-        List<long[]> sample = new ArrayList<>();
-        try (PreparedStatement st = c.prepareStatement("WITH b AS (SELECT min(zoid) AS lo, max(zoid) AS hi"
-                + " FROM packer.object o WHERE " + blob + ")"
-                + " SELECT DISTINCT s.zoid, s.tid FROM b, generate_series(0, ? - 1) AS g(i)"
-                + " CROSS JOIN LATERAL (SELECT o.zoid FROM packer.object o WHERE " + blob
-                + " AND o.zoid >= b.lo + ((b.hi - b.lo)::numeric * g.i / ?)::bigint ORDER BY o.zoid LIMIT 1) p"
-                + " JOIN object_state s ON s.zoid = p.zoid"
-                + " WHERE NOT EXISTS (SELECT 1 FROM blob_chunk k WHERE k.zoid = s.zoid)"
-                + " ORDER BY s.zoid")) {
-            st.setInt(1, SAMPLE);
-            st.setInt(2, SAMPLE);
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    sample.add(new long[] {rs.getLong(1), rs.getLong(2)});
-                }
-            }
-        }
-        return sample;
     }
 
     private static BlobDirectoryVerdict verdict(

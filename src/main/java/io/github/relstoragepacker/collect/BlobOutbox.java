@@ -29,6 +29,28 @@ final class BlobOutbox {
         this.metrics = metrics;
     }
 
+    /**
+     * Adds deleted objects, {zoid, tid} (the deletion journal's rows), to the outbox in one statement
+     * on {@code c}, in its transaction; an object already there stays as it is.
+     */
+    static void add(Connection c, List<long[]> deleted) throws SQLException {
+        if (deleted.isEmpty()) {
+            return;
+        }
+        Long[] zoids = new Long[deleted.size()];
+        Long[] tids = new Long[deleted.size()];
+        for (int i = 0; i < zoids.length; i++) {
+            zoids[i] = deleted.get(i)[0];
+            tids[i] = deleted.get(i)[1];
+        }
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO packer.blob_outbox (zoid, tid)"
+                + " SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING")) {
+            st.setArray(1, c.createArrayOf("bigint", zoids));
+            st.setArray(2, c.createArrayOf("bigint", tids));
+            st.executeUpdate();
+        }
+    }
+
     /** Empties the outbox; returns the number of blob files removed. */
     long process(Connection c) throws SQLException, IOException {
         boolean autoCommit = c.getAutoCommit();

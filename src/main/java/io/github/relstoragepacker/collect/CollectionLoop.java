@@ -3,16 +3,8 @@ package io.github.relstoragepacker.collect;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.TargetDatabase;
-import io.github.relstoragepacker.relstorage.Tids;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -60,17 +52,16 @@ public class CollectionLoop implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(CollectionLoop.class);
     private static final Duration IDLE_WAKE = Duration.ofSeconds(1);
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    private static final int RETRIES = 8;
-    private static final Duration INDEX_READY_WAIT = Duration.ofMinutes(2);
 
     private final IndexMaintainer index;
     private final TargetDatabase target;
     private final CollectorProperties properties;
     private final Collector collector;
     private final DataSource dataSource;
-    private final CollectorMetrics metrics;
     private final BlobDirectoryGuard blobs;
+    private final BlobHousekeepingService housekeeping;
+    private final CollectionSchedule schedule;
+    private final PackRunner packs;
     private final PauseSwitch pause;
     private final Clock clock;
     private final BlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
@@ -78,17 +69,10 @@ public class CollectionLoop implements SmartLifecycle {
     private volatile boolean stopping;
     private volatile @Nullable Thread thread;
     private volatile @Nullable CollectionProgress current;
-    private volatile @Nullable Finished lastRun;
-    private volatile double lastSuccessSeconds = Double.NaN;
-    private volatile @Nullable Finished lastDrain;
-    private volatile @Nullable Finished lastMark;
-    private volatile Instant nextDrain;
-    private volatile Instant nextMark;
     private boolean wasActive;
     private final AtomicLong pausedWhileDue = new AtomicLong();
 
     /** A run that ended, and when. */
-    public record Finished(CollectionResult result, Instant at) {}
 
     /**
      * A command for the collector's thread.
@@ -106,27 +90,21 @@ public class CollectionLoop implements SmartLifecycle {
             CollectorProperties properties,
             CollectorMetrics metrics,
             BlobDirectoryGuard blobs,
+            BlobHousekeepingService housekeeping,
+            CollectionSchedule schedule,
             PauseSwitch pause,
-            MeterRegistry registry,
             Clock clock) {
         this.index = index;
         this.target = target;
         this.properties = properties;
         this.clock = clock;
         this.dataSource = dataSource;
-        this.metrics = metrics;
         this.blobs = blobs;
+        this.housekeeping = housekeeping;
+        this.schedule = schedule;
         this.pause = pause;
         this.collector = new Collector(dataSource, index, properties, metrics, blobs, clock, System::nanoTime);
-        this.nextDrain = clock.instant().plus(properties.drainInterval());
-        this.nextMark = clock.instant().plus(properties.markInterval());
-        Gauge.builder("packer.collector.on.hold", this, l -> l.holdReason() == null ? 0 : 1)
-                .description("1 while collection is on hold: the last run refused to delete, the status says why")
-                .register(registry);
-        Gauge.builder("packer.collector.last.success.timestamp", this, l -> l.lastSuccessSeconds)
-                .description("When a collection run last completed (epoch seconds)")
-                .baseUnit("seconds")
-                .register(registry);
+        this.packs = new PackRunner(index, target, collector, housekeeping, schedule);
     }
 
     @Override
@@ -187,7 +165,7 @@ public class CollectionLoop implements SmartLifecycle {
     private void work() {
         while (!stopping) {
             try {
-                Task task = tasks.poll(waitMillis(), TimeUnit.MILLISECONDS);
+                Task task = tasks.poll(schedule.millisUntilDue(IDLE_WAKE), TimeUnit.MILLISECONDS);
                 if (stopping) {
                     if (task != null) {
                         task.abandoned().accept("the instance is shutting down");
@@ -209,13 +187,6 @@ public class CollectionLoop implements SmartLifecycle {
         for (Task task = tasks.poll(); task != null; task = tasks.poll()) {
             task.abandoned().accept("the instance is shutting down");
         }
-    }
-
-    private long waitMillis() {
-        Instant now = clock.instant();
-        Instant due = nextDrain.isBefore(nextMark) ? nextDrain : nextMark;
-        long untilDue = Math.max(1, Duration.between(now, due).toMillis());
-        return Math.min(IDLE_WAKE.toMillis(), untilDue);
     }
 
     /** The actions run once the index is ready under this instance's leadership (its schema exists then). */
@@ -251,24 +222,19 @@ public class CollectionLoop implements SmartLifecycle {
         if (!properties.enabled()) {
             return;
         }
-        Instant now = clock.instant();
-        if (pause.paused() != null) {
-            if (!now.isBefore(nextDrain) || !now.isBefore(nextMark)) {
-                pausedWhileDue.incrementAndGet();
-            }
+        CollectionKind due = schedule.due();
+        if (due == null) {
             return;
         }
-        // a run stopped at a boundary (a command waiting, a pause) is due again as soon as it may run
-        if (!now.isBefore(nextMark)) {
-            if (runScheduled(CollectionKind.CYCLES, db)) {
-                housekeepLogged();
-                nextMark = clock.instant().plus(properties.markInterval());
-                nextDrain = clock.instant().plus(properties.drainInterval());
+        if (pause.paused() != null) {
+            pausedWhileDue.incrementAndGet();
+            return;
+        }
+        if (runScheduled(due, db)) {
+            if (due == CollectionKind.CYCLES) {
+                housekeeping.runLogged(properties.grace());
             }
-        } else if (!now.isBefore(nextDrain)) {
-            if (runScheduled(CollectionKind.DRAIN, db)) {
-                nextDrain = clock.instant().plus(properties.drainInterval());
-            }
+            schedule.completed(due);
         }
     }
 
@@ -285,12 +251,7 @@ public class CollectionLoop implements SmartLifecycle {
                 log.debug("{} collection stopped at a batch boundary after {} objects", kind, result.objects());
                 return false;
             }
-            finished(result);
-            if (kind == CollectionKind.DRAIN) {
-                lastDrain = lastRun;
-            } else {
-                lastMark = lastRun;
-            }
+            schedule.finished(result, kind);
             if (result.objects() > 0 || result.outcome() != CollectionResult.Outcome.COMPLETED) {
                 log.info(
                         "{} collection: {} objects ({} bytes) deleted, {}{}",
@@ -353,149 +314,33 @@ public class CollectionLoop implements SmartLifecycle {
         return new CollectionProgress(request.kind(), clock);
     }
 
-    /**
-     * A pack on the collector's thread: waits for the poller to have the index ready, runs, and tries
-     * again with back-off when the connection was lost; a refused request (a standby, an index not
-     * ready) says nothing about the collector's health and is not counted as its last run.
-     */
+    /** A pack on the collector's thread ({@link PackRunner}); the shutdown stops it at a batch boundary. */
     CollectionResult runPack(PackRequest request, CollectionProgress progress) throws Exception {
         progress.stopWhen(() -> stopping ? "the instance is shutting down" : null);
         current = progress;
-        CollectionResult result;
         try {
-            Duration backoff = FIRST_RETRY;
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    result = packNow(request, progress);
-                    break;
-                } catch (Exception e) {
-                    if (!TransientFailure.is(e) || progress.stopReason() != null || attempt > RETRIES) {
-                        throw e;
-                    }
-                    log.warn(
-                            "The pack lost its database connection ({}); trying again in {} s, every batch it committed stays",
-                            TransientFailure.describe(e),
-                            backoff.toSeconds());
-                    Thread.sleep(backoff.toMillis());
-                    backoff = backoff.multipliedBy(2);
-                }
-            }
+            return packs.run(request, progress);
         } finally {
-            progress.step(CollectionProgress.Step.FINISHED);
             current = null;
         }
-        if (result.outcome() != CollectionResult.Outcome.REFUSED) {
-            finished(result);
-        }
-        return result;
-    }
-
-    private CollectionResult packNow(PackRequest request, CollectionProgress progress) throws Exception {
-        long deadline = System.nanoTime() + INDEX_READY_WAIT.toNanos();
-        // a step of our own catches up with every commit before this moment (waiting for the poller's
-        // step, or its build, under the index's write lock)
-        while (!index.maintain()) {
-            RelStorageDatabase db = target.current();
-            if (db == null) {
-                return CollectionResult.refused(request.kind(), "the database cannot be reached: " + target.failure());
-            }
-            if (!db.readProblems().isEmpty()) {
-                return CollectionResult.refused(request.kind(), String.join(" ", db.readProblems()));
-            }
-            if (index.phase() == IndexMaintainer.Phase.STANDBY) {
-                return CollectionResult.instanceBusy(request.kind());
-            }
-            String stop = progress.stopReason();
-            if (stop != null) {
-                return CollectionResult.builder(request.kind()).stopped(stop);
-            }
-            if (System.nanoTime() > deadline) {
-                return CollectionResult.refused(
-                        request.kind(),
-                        "the index could not be brought up to date"
-                                + (index.lastFailure() == null ? "" : ": " + index.lastFailure()));
-            }
-            Thread.sleep(200);
-        }
-        RelStorageDatabase db = target.current();
-        CollectionResult result = collector.run(
-                request.kind(), request.grace(), request.objectTidForUnknownHistory(), request.dryRun(), db, progress);
-        boolean done = result.outcome() == CollectionResult.Outcome.COMPLETED
-                || result.outcome() == CollectionResult.Outcome.DRY_RUN;
-        if (done && request.kind() == CollectionKind.CYCLES) {
-            progress.step(CollectionProgress.Step.HOUSEKEEPING);
-            try {
-                BlobHousekeeping housekeeping = housekeepBlobs(request.grace(), request.dryRun());
-                if (housekeeping != null) {
-                    result = result.withHousekeeping(housekeeping.summary());
-                }
-            } catch (IOException | SQLException e) {
-                log.error("Blob housekeeping after the pack failed; the pack itself stands: {}", e.getMessage(), e);
-            }
-        }
-        return result;
     }
 
     /** Pauses the continuous collection on behalf of {@code by}: the run under way stops at its next batch. */
     public void pause(String by) {
         pause.pause(by);
-        log.warn("Paused by {}: no continuous collection until resumed (explicit packs still run)", by);
     }
 
     public void resume() {
         pause.resume();
-        log.info("Resumed by an operator");
     }
 
     public boolean paused() {
         return pause.paused() != null;
     }
 
-    /** Whether drains and marks run on their schedule at all ({@code packer.collector.enabled}). */
-    public boolean continuous() {
-        return properties.enabled();
-    }
-
     /** The run under way (scheduled or explicit), or null when idle. */
     public @Nullable CollectionProgress current() {
         return current;
-    }
-
-    /** The last run that ended, scheduled or explicit, or null if none did since the start. */
-    public @Nullable Finished lastRun() {
-        return lastRun;
-    }
-
-    /** The last scheduled drain that ended, or null if none did since the start (packs are not counted). */
-    public @Nullable Finished lastDrain() {
-        return lastDrain;
-    }
-
-    /** The last scheduled cycle collection (mark) that ended, or null if none did since the start. */
-    public @Nullable Finished lastMark() {
-        return lastMark;
-    }
-
-    /** When the next scheduled drain is due (it waits while paused, on hold or a command runs). */
-    public Instant nextDrain() {
-        return nextDrain;
-    }
-
-    /** When the next scheduled cycle collection (mark) is due. */
-    public Instant nextMark() {
-        return nextMark;
-    }
-
-    /** Why the last run refused to delete anything, or null if it did not. */
-    public @Nullable String holdReason() {
-        Finished last = lastRun;
-        if (last == null) {
-            return null;
-        }
-        return switch (last.result().outcome()) {
-            case ON_HOLD, REFUSED -> last.result().message();
-            default -> null;
-        };
     }
 
     /** One index step now: true when this instance leads and the index is up to date. */
@@ -538,47 +383,6 @@ public class CollectionLoop implements SmartLifecycle {
         }
     }
 
-    private void finished(CollectionResult result) {
-        lastRun = new Finished(result, clock.instant());
-        if (result.outcome() == CollectionResult.Outcome.COMPLETED) {
-            lastSuccessSeconds = clock.millis() / 1000.0;
-        }
-    }
-
-    /**
-     * One housekeeping walk of the shared blob directory ({@link BlobHousekeeper}): removes the revision
-     * files of live objects superseded for longer than {@code grace} and counts directories without an
-     * object. Null when no blob directory is configured, or when it is not trusted (blob removal on hold,
-     * {@link BlobDirectoryGuard}); the guard checks it again first.
-     */
-    public synchronized @Nullable BlobHousekeeping housekeepBlobs(Duration grace, boolean dryRun)
-            throws SQLException, IOException {
-        RelStorageDatabase db = target.current();
-        if (!blobs.configured() || db == null) {
-            return null;
-        }
-        BlobHousekeeping result;
-        Path root;
-        try (Connection c = dataSource.getConnection()) {
-            BlobDirectory directory = blobs.verify(c, db.database());
-            if (directory == null) {
-                log.warn("Blob housekeeping skipped: blob removal is on hold");
-                return null;
-            }
-            root = directory.root();
-            c.setAutoCommit(true);
-            result = new BlobHousekeeper(directory)
-                    .run(c, Tids.toTid(clock.instant().minus(grace)), dryRun);
-        }
-        metrics.blobHousekeeping(result);
-        if (result.orphanDirectories() > 0) {
-            log.warn("Blob directory {}: {}; first ones: {}", root, result.summary(), result.orphanExamples());
-        } else {
-            log.info("Blob directory {}: {}", root, result.summary());
-        }
-        return result;
-    }
-
     Collector collector() {
         return collector;
     }
@@ -591,16 +395,5 @@ public class CollectionLoop implements SmartLifecycle {
     /** How often a scheduled run was due but not started because collection was paused (for tests). */
     long pausedWhileDue() {
         return pausedWhileDue.get();
-    }
-
-    private void housekeepLogged() {
-        try {
-            housekeepBlobs(properties.grace(), false);
-        } catch (Exception e) {
-            log.error(
-                    "Blob housekeeping failed; it is tried again after the next cycle collection: {}",
-                    e.getMessage(),
-                    e);
-        }
     }
 }

@@ -1,8 +1,12 @@
 package io.github.relstoragepacker.collect;
 
 import io.github.relstoragepacker.index.ClassTotal;
+import io.github.relstoragepacker.index.Eligibility;
+import io.github.relstoragepacker.index.GarbageBatch;
+import io.github.relstoragepacker.index.GarbageSets;
 import io.github.relstoragepacker.index.IndexBehindException;
 import io.github.relstoragepacker.index.IndexMaintainer;
+import io.github.relstoragepacker.index.ReachabilityMark;
 import io.github.relstoragepacker.relstorage.DedicatedSessions;
 import io.github.relstoragepacker.relstorage.HoldDeadline;
 import io.github.relstoragepacker.relstorage.LockGeneration;
@@ -10,7 +14,6 @@ import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.Tids;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -31,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *       quarantined.
  *   <li>A cycle run (and a dry run) marks from the root ({@link ReachabilityMark}), which fills {@code
  *       packer.unreachable}; the poller keeps that set closed under incoming references ever after.
- *   <li>Cycle candidates ({@link RunSets}): members of {@code packer.unreachable} unreachable for longer than the grace,
+ *   <li>Cycle candidates ({@link GarbageSets}): members of {@code packer.unreachable} unreachable for longer than the grace,
  *       minus everything a younger member reaches (a re-link of the younger member within its grace
  *       would need them). A drain takes them too, so garbage a mark found while Plone wrote goes at the
  *       next run, not a full mark later.
@@ -104,12 +107,12 @@ final class Collector {
             progress.working(c);
             BlobDirectory directory = blobs.verify(c, db.database());
             BlobOutbox outbox = directory == null ? null : new BlobOutbox(directory, metrics);
-            Eligibility cutoff = RunSets.eligibility(c, cutoffTid, objectTidForUnknownHistory, blobs.onHold());
+            Eligibility cutoff = GarbageSets.eligibility(c, cutoffTid, objectTidForUnknownHistory, blobs.onHold());
             CollectionResult result = run(c, kind, cutoff, dryRun, generation, outbox, progress);
             if (!cutoff.blobHold()) {
                 return result;
             }
-            long held = RunSets.heldBlobGarbage(c);
+            long held = GarbageSets.heldBlobGarbage(c);
             blobs.held(held);
             return result.withNote("Blob removal is on hold, %,d garbage objects owning blob files were kept: %s"
                     .formatted(held, blobs.last() == null ? "" : blobs.last().reason()));
@@ -131,7 +134,7 @@ final class Collector {
         if (outbox != null) {
             outbox.process(c);
         }
-        String hold = RunSets.quarantineHold(c);
+        String hold = GarbageSets.quarantineHold(c);
         if (hold != null) {
             metrics.hold("quarantine");
             log.warn("Collection on hold: {}", hold);
@@ -150,10 +153,10 @@ final class Collector {
                     mark.unreachable());
             afterMark.run();
         }
-        long cycleCandidates = RunSets.prepareCandidates(c, cutoff);
-        progress.candidates(cycleCandidates + RunSets.eligibleUnreferenced(c, cutoff));
+        long cycleCandidates = GarbageSets.prepareCandidates(c, cutoff);
+        progress.candidates(cycleCandidates + GarbageSets.eligibleUnreferenced(c, cutoff));
         if (dryRun) {
-            return RunSets.dryRun(c, kind);
+            return CollectionResult.dryRun(kind, GarbageSets.candidatesByClass(c));
         }
         try (PackLock pack = PackLock.tryAcquire(dedicated, generation)) {
             if (pack == null) {
@@ -184,39 +187,6 @@ final class Collector {
         }
     }
 
-    /** The state of one run's deletions: where it is in its phases, and its totals. */
-    private final class Deletions {
-        final Connection c;
-        final CollectionKind kind;
-        final Eligibility cutoff;
-        final LockGeneration generation;
-        final CommitFence fence;
-        final DeletionBatch batch;
-        final @Nullable BlobOutbox outbox;
-        final CollectionProgress progress;
-        final CollectionResult.Builder result;
-        long watermark = -1;
-        int smallestOverruns;
-
-        Deletions(
-                Connection c,
-                CollectionKind kind,
-                Eligibility cutoff,
-                LockGeneration generation,
-                @Nullable BlobOutbox outbox,
-                CollectionProgress progress) {
-            this.c = c;
-            this.kind = kind;
-            this.cutoff = cutoff;
-            this.generation = generation;
-            this.fence = new CommitFence(generation);
-            this.batch = new DeletionBatch(index, properties);
-            this.outbox = outbox;
-            this.progress = progress;
-            this.result = CollectionResult.builder(kind);
-        }
-    }
-
     private CollectionResult deleteInBatches(
             Connection c,
             CollectionKind kind,
@@ -231,7 +201,8 @@ final class Collector {
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         DeletionBatch.prepare(c);
         c.commit();
-        Deletions run = new Deletions(c, kind, cutoff, generation, outbox, progress);
+        DeletionRun run =
+                new DeletionRun(c, kind, cutoff, generation, new DeletionBatch(index, properties), outbox, progress);
         long started = ticker.getAsLong();
         holds = new FenceHolds();
         for (boolean cascade : cycleCandidates ? new boolean[] {false, true} : new boolean[] {true}) {
@@ -278,7 +249,7 @@ final class Collector {
     }
 
     /** Chooses, fences, deletes and commits one batch; the index's write lock is held from choice to commit. */
-    private Attempt attempt(Deletions run, boolean cascade, long cursor) throws Exception {
+    private Attempt attempt(DeletionRun run, boolean cascade, long cursor) throws Exception {
         Lock writes = index.writes();
         DeletionBatch.Choice choice;
         DeletionBatch.Deleted deleted;
@@ -356,7 +327,7 @@ final class Collector {
         return new Attempt(Ending.DONE, choice.cursor(), deleted.deleted());
     }
 
-    private void overran(Deletions run) {
+    private void overran(DeletionRun run) {
         metrics.overrun();
         if (sizer.smallest() && ++run.smallestOverruns >= SMALLEST_OVERRUNS) {
             throw new IllegalStateException("even the smallest batch (" + BatchSizer.MIN_BATCH
@@ -379,9 +350,8 @@ final class Collector {
         if (properties.blobDirectory() != null) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(true);
-            try (Statement st = c.createStatement()) {
-                st.execute("INSERT INTO packer.blob_outbox (zoid, tid) SELECT zoid, tid FROM packer.deleted"
-                        + " ON CONFLICT DO NOTHING");
+            try {
+                BlobOutbox.add(c, GarbageBatch.journaled(c));
             } finally {
                 c.setAutoCommit(autoCommit);
             }

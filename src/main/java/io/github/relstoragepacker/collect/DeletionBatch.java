@@ -1,7 +1,11 @@
 package io.github.relstoragepacker.collect;
 
+import io.github.relstoragepacker.index.Eligibility;
+import io.github.relstoragepacker.index.GarbageBatch;
+import io.github.relstoragepacker.index.GarbageSets;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.relstorage.HoldDeadline;
+import io.github.relstoragepacker.relstorage.KeyProbes;
 import io.github.relstoragepacker.relstorage.LockGeneration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -41,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *       and everything those reach inside the batch. What is left has no referrer outside the batch but
  *       garbage, and does not contain the root: it is unreachable;
  *   <li>delete with {@code (zoid, tid)} as verified, recording the deleted objects in the journal {@code
- *       packer.deleted} in the same statement; a difference in count rolls the batch back.
+ *       packer.deleted} in the same statement ({@link GarbageBatch#journalOf}); a difference in count
+ *       rolls the batch back.
  * </ol>
  *
  * The commit ends the hold. The caller forgets the journal's objects from the index afterwards.
@@ -61,8 +66,7 @@ final class DeletionBatch {
      * deletion lost with the server's last moments only brings garbage back, with its journal rows: no
      * flush under the commit lock (blob files are removed only after a later, flushed commit).
      */
-    private static final String FENCE_SETTINGS = "SET LOCAL jit = off; SET LOCAL enable_hashjoin = off;"
-            + " SET LOCAL enable_mergejoin = off; SET LOCAL synchronous_commit = off; ";
+    private static final String FENCE_SETTINGS = KeyProbes.SETTINGS + "SET LOCAL synchronous_commit = off; ";
 
     /**
      * What the deletion did: {@code selected} members chosen, {@code deleted} of them deleted, {@code
@@ -110,27 +114,12 @@ final class DeletionBatch {
 
     /** Creates the session's temporary tables; once per connection. */
     static void prepare(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_batch (zoid bigint PRIMARY KEY, tid bigint NOT NULL,"
-                    + " since_tid bigint NOT NULL, state_size bigint NOT NULL, chunks bigint NOT NULL DEFAULT 0,"
-                    + " source \"char\" NOT NULL)");
-            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_kept (zoid bigint PRIMARY KEY)");
-        }
+        GarbageBatch.prepare(c);
     }
 
     /** Chooses the next batch of cycle candidates after {@code cursor}, in one committed transaction. */
     Choice chooseUnreachable(Connection c, Eligibility cutoff, long cursor, int size) throws SQLException {
-        return choose(
-                c,
-                "INSERT INTO packer_batch (zoid, tid, since_tid, state_size, source)"
-                        + " SELECT u.zoid, o.tid, u.since_tid, o.state_size, 'u' FROM packer_candidate pc"
-                        + " JOIN packer.unreachable u USING (zoid) JOIN packer.object o USING (zoid)"
-                        + " WHERE " + cutoff.sql("u", "o", true) + cutoff.notHeld("u", "o")
-                        + " AND u.zoid <> 0 AND pc.zoid > ? ORDER BY pc.zoid LIMIT ?",
-                cutoff,
-                cursor,
-                size,
-                false);
+        return choose(c, () -> GarbageBatch.addCandidates(c, cutoff, cursor, size), cursor, false);
     }
 
     /**
@@ -158,50 +147,19 @@ final class DeletionBatch {
                         CASCADE_WALK_LIMIT.toMillis());
             }
         }
-        return choose(
-                c,
-                "INSERT INTO packer_batch (zoid, tid, since_tid, state_size, source)"
-                        + " SELECT u.zoid, o.tid, u.since_tid, o.state_size, 'r'" + rootsAfterCursor(cutoff),
-                cutoff,
-                cursor,
-                size,
-                false);
-    }
-
-    /**
-     * The roots of a cascade, as either choice takes them: unreferenced objects old enough and not held,
-     * after the cursor ({@code ?}), in zoid order, at most {@code ?}; {@code u} and {@code o} name them.
-     */
-    private static String rootsAfterCursor(Eligibility cutoff) {
-        return " FROM packer.unreferenced u JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false)
-                + cutoff.notHeld("u", "o") + " AND u.zoid <> 0 AND u.zoid > ? ORDER BY u.zoid LIMIT ?";
+        return choose(c, () -> GarbageBatch.addRoots(c, cutoff, cursor, size), cursor, false);
     }
 
     private Choice chooseCascadeWalk(Connection c, Eligibility cutoff, long cursor, int size) throws SQLException {
-        return choose(
-                c,
-                "INSERT INTO packer_batch (zoid, tid, since_tid, state_size, source)"
-                        + " WITH RECURSIVE roots AS MATERIALIZED (SELECT u.zoid, u.since_tid" + rootsAfterCursor(cutoff)
-                        + "),"
-                        // the only referrer of each object below is the one it was reached from, so the walk
-                        // is a forest: it never meets an object twice, and never enters a cycle
-                        + " below (zoid, since_tid, root) AS (SELECT zoid, since_tid, true FROM roots"
-                        + " UNION ALL SELECT t.to_zoid, b.since_tid, false FROM below b"
-                        + " JOIN packer.object o ON o.zoid = b.zoid CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid)"
-                        + " WHERE t.to_zoid <> 0 AND t.to_zoid <> b.zoid"
-                        + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = t.to_zoid"
-                        + " AND r.from_zoid <> b.zoid)" + cutoff.notHeldZoid("t.to_zoid") + ")"
-                        + " SELECT b.zoid, o.tid, b.since_tid, o.state_size, CASE WHEN b.root THEN 'r' ELSE 'c' END"
-                        + " FROM (SELECT * FROM below LIMIT ?) b JOIN packer.object o USING (zoid)"
-                        + " ON CONFLICT (zoid) DO NOTHING",
-                cutoff,
-                cursor,
-                size,
-                true);
+        return choose(c, () -> GarbageBatch.addCascades(c, cutoff, cursor, size), cursor, true);
     }
 
-    private Choice choose(Connection c, String insert, Eligibility cutoff, long cursor, int size, boolean cascade)
-            throws SQLException {
+    /** A statement that fills {@code packer_batch}. */
+    private interface Fill {
+        void run() throws SQLException;
+    }
+
+    private Choice choose(Connection c, Fill fill, long cursor, boolean cascade) throws SQLException {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             st.execute("TRUNCATE packer_batch, packer_kept");
@@ -210,20 +168,12 @@ final class DeletionBatch {
             // probes the index tables by key for a few thousand rows; a generic plan of the cascade's
             // recursive walk chose a hash anti-join over all of packer.ref, rebuilt at each level of the
             // recursion: a chain of 5,000 bucket objects then took hours instead of 25 ms.
-            st.execute("SET LOCAL jit = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
+            st.execute(KeyProbes.SETTINGS);
             if (cascade) {
                 st.execute("SET LOCAL statement_timeout = " + CASCADE_WALK_LIMIT.toMillis());
             }
         }
-        try (PreparedStatement st = c.prepareStatement(insert)) {
-            int next = cutoff.bind(st, 1);
-            st.setLong(next, cursor);
-            st.setInt(next + 1, size);
-            if (cascade) {
-                st.setInt(next + 2, size);
-            }
-            st.executeUpdate();
-        }
+        fill.run();
         try (Statement st = c.createStatement()) {
             if (cascade) {
                 st.execute("RESET statement_timeout");
@@ -250,10 +200,9 @@ final class DeletionBatch {
         try (Statement st = c.createStatement()) {
             // the statements under the fence are then planned as index probes of a few thousand rows
             st.execute("ANALYZE packer_batch");
-            try (ResultSet rs = st.executeQuery(
-                    "SELECT (SELECT count(*) FROM packer_batch), (SELECT watermark FROM packer.progress)")) {
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM packer_batch")) {
                 rs.next();
-                Choice choice = new Choice(rs.getInt(1), next, rs.getLong(2), 0);
+                Choice choice = new Choice(rs.getInt(1), next, GarbageBatch.watermark(c), 0);
                 c.commit();
                 return choice;
             }
@@ -312,7 +261,7 @@ final class DeletionBatch {
      */
     private static long recheck(Connection c, HoldDeadline deadline) throws SQLException {
         deadline.limit(c);
-        String hold = RunSets.quarantineHold(c);
+        String hold = GarbageSets.quarantineHold(c);
         if (hold != null) {
             throw new IllegalStateException("collection on hold: " + hold);
         }
@@ -346,8 +295,7 @@ final class DeletionBatch {
                                 + " d AS (DELETE FROM object_state s USING packer_batch b"
                                 + " WHERE s.zoid = b.zoid AND s.tid = b.tid AND NOT EXISTS (SELECT 1 FROM locked)"
                                 + " RETURNING s.zoid, s.tid, b.since_tid, b.state_size, b.chunks),"
-                                + " journal AS (INSERT INTO packer.deleted (zoid, tid, since_tid)"
-                                + " SELECT zoid, tid, since_tid FROM d)"
+                                + GarbageBatch.journalOf("d")
                                 + " SELECT (SELECT count(*) FROM d), (SELECT COALESCE(sum(state_size), 0) FROM d),"
                                 + " (SELECT COALESCE(sum(chunks), 0) FROM d), (SELECT count(*) FROM locked),"
                                 + " (SELECT count(*) FROM packer_batch), (" + CommitFence.QUEUED + ")")) {
@@ -363,22 +311,9 @@ final class DeletionBatch {
         }
     }
 
-    /**
-     * A commit since the choice may have referenced a member (it left the set), rewritten it (its tid
-     * moved) or dropped and re-added its last referrer (its time moved): keep those.
-     */
     private static long keepChanged(Connection c, HoldDeadline deadline) throws SQLException {
         deadline.limit(c);
-        try (Statement st = c.createStatement()) {
-            return st.executeUpdate(
-                    "WITH k AS (DELETE FROM packer_batch b WHERE NOT EXISTS (SELECT 1 FROM packer.object o"
-                            + " WHERE o.zoid = b.zoid AND o.tid = b.tid AND CASE b.source"
-                            + " WHEN 'u' THEN EXISTS (SELECT 1 FROM packer.unreachable u WHERE u.zoid = b.zoid"
-                            + " AND u.since_tid = b.since_tid)"
-                            + " WHEN 'r' THEN EXISTS (SELECT 1 FROM packer.unreferenced u WHERE u.zoid = b.zoid"
-                            + " AND u.since_tid = b.since_tid)"
-                            + " ELSE true END) RETURNING b.zoid) INSERT INTO packer_kept SELECT zoid FROM k");
-        }
+        return GarbageBatch.keepChanged(c);
     }
 
     /** Objects a voting transaction holds are left to it; read, never waited for. */
@@ -408,22 +343,9 @@ final class DeletionBatch {
         };
     }
 
-    /**
-     * Keeps every member referenced from outside the batch (other than from the unreachable set) or by a
-     * kept member, and everything those reach inside the batch: they may be reachable.
-     */
+    /** {@link GarbageBatch#keepReferencedFromOutside}, within {@code deadline}. */
     private static void keepReferencedFromOutside(Connection c, HoldDeadline deadline) throws SQLException {
         deadline.limit(c);
-        try (Statement st = c.createStatement()) {
-            st.executeUpdate("WITH RECURSIVE doubtful(zoid) AS (SELECT b.zoid FROM packer_batch b"
-                    + " WHERE EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = b.zoid"
-                    + " AND NOT EXISTS (SELECT 1 FROM packer_batch x WHERE x.zoid = r.from_zoid)"
-                    + " AND (NOT EXISTS (SELECT 1 FROM packer.unreachable u WHERE u.zoid = r.from_zoid)"
-                    + " OR EXISTS (SELECT 1 FROM packer_kept k WHERE k.zoid = r.from_zoid)))"
-                    + " UNION SELECT t.to_zoid FROM doubtful d JOIN packer.object o ON o.zoid = d.zoid"
-                    + " CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid) JOIN packer_batch b ON b.zoid = t.to_zoid),"
-                    + " k AS (DELETE FROM packer_batch WHERE zoid IN (SELECT zoid FROM doubtful) RETURNING zoid)"
-                    + " INSERT INTO packer_kept SELECT zoid FROM k ON CONFLICT DO NOTHING");
-        }
+        GarbageBatch.keepReferencedFromOutside(c);
     }
 }

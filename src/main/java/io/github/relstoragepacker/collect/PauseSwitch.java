@@ -6,13 +6,15 @@ import java.time.Instant;
 import java.util.List;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
  * An operator's pause of the continuous collection (drains, cycle collections, blob housekeeping),
- * kept in {@code packer.progress}, so that it survives a restart and a failover: whichever instance
+ * kept in {@code packer.pause}, so that it survives a restart and a failover: whichever instance
  * leads reads it. Explicit packs still run, and the poller keeps the index up to date.
  *
  * <p>Read at every batch boundary of a scheduled run, through a copy at most {@link #FRESH_MILLIS} old,
@@ -23,6 +25,8 @@ public class PauseSwitch {
 
     /** How old the copy of the database's switch may be. */
     static final long FRESH_MILLIS = 500;
+
+    private static final Logger log = LoggerFactory.getLogger(PauseSwitch.class);
 
     private final JdbcTemplate jdbc;
     private volatile @Nullable Paused paused;
@@ -41,12 +45,17 @@ public class PauseSwitch {
 
     /** Pauses (or keeps paused) on behalf of {@code by}. */
     public void pause(String by) {
-        jdbc.update("UPDATE packer.progress SET paused_at = COALESCE(paused_at, now()), paused_by = ?", by);
+        jdbc.update(
+                "INSERT INTO packer.pause (paused_at, paused_by) VALUES (now(), ?)"
+                        + " ON CONFLICT (singleton) DO UPDATE SET paused_by = excluded.paused_by",
+                by);
+        log.warn("Paused by {}: no continuous collection until resumed (explicit packs still run)", by);
         refresh();
     }
 
     public void resume() {
-        jdbc.update("UPDATE packer.progress SET paused_at = NULL, paused_by = NULL");
+        jdbc.update("DELETE FROM packer.pause");
+        log.info("Resumed by an operator");
         refresh();
     }
 
@@ -61,7 +70,7 @@ public class PauseSwitch {
     private void refresh() {
         try {
             List<Paused> rows = jdbc.query(
-                    "SELECT paused_at, paused_by FROM packer.progress WHERE paused_at IS NOT NULL",
+                    "SELECT paused_at, paused_by FROM packer.pause",
                     (rs, row) -> new Paused(rs.getTimestamp(1).toInstant(), String.valueOf(rs.getString(2))));
             paused = rows.isEmpty() ? null : rows.get(0);
             read = true;

@@ -4,17 +4,11 @@ import static io.github.relstoragepacker.demo.PloneClasses.APPLICATION;
 import static io.github.relstoragepacker.demo.PloneClasses.DOCUMENT;
 import static io.github.relstoragepacker.demo.PloneClasses.FILE;
 import static io.github.relstoragepacker.demo.PloneClasses.FOLDER;
-import static io.github.relstoragepacker.demo.PloneClasses.INTIDS;
-import static io.github.relstoragepacker.demo.PloneClasses.IOBTREE;
 import static io.github.relstoragepacker.demo.PloneClasses.LENGTH;
-import static io.github.relstoragepacker.demo.PloneClasses.MAPPING;
-import static io.github.relstoragepacker.demo.PloneClasses.MEMBER;
-import static io.github.relstoragepacker.demo.PloneClasses.MEMBER_DATA_TOOL;
 import static io.github.relstoragepacker.demo.PloneClasses.NAMED_BLOB_FILE;
 import static io.github.relstoragepacker.demo.PloneClasses.NEWS_ITEM;
 import static io.github.relstoragepacker.demo.PloneClasses.OOBTREE;
 import static io.github.relstoragepacker.demo.PloneClasses.SITE;
-import static io.github.relstoragepacker.demo.PloneClasses.TOOL;
 
 import java.io.IOException;
 import java.sql.SQLException;
@@ -43,14 +37,7 @@ final class SiteWriter {
     private static final int MAX_STEP = 24;
 
     private static final int MAX_DEPTH = 5;
-    private static final long APP_OID = 1;
-    private static final String[] TOOLS = {
-        "portal_actions", "portal_catalog", "portal_workflow", "portal_types", "portal_skins",
-        "portal_registration", "portal_password_reset", "portal_properties", "portal_setup", "portal_url",
-        "portal_membership", "portal_groups", "portal_groupdata", "portal_diff", "portal_controlpanel",
-        "portal_migration", "portal_transforms", "portal_registry", "caching_policy_manager", "MailHost",
-        "translation_service", "plone_utils", "portal_view_customizations", "portal_quickinstaller"
-    };
+    static final long APP_OID = 1;
 
     private final RecordSink sink;
     private final SplittableRandom random;
@@ -91,10 +78,12 @@ final class SiteWriter {
         long intidsTree = sink.allocate(true);
         long memberTool = sink.allocate(true);
         long memberTree = sink.allocate(true);
-        writeRoot(root, app);
-        writeApplication(app, site.oid);
-        writeIntIds(intidsOid, intidsTree);
-        writeMembers(memberTool, memberTree);
+        SiteRecords.root(sink, root, app);
+        SiteRecords.application(sink, app, site.oid);
+        SiteRecords.intIds(sink, intidsOid, intidsTree);
+        SiteRecords.Members members = SiteRecords.members(sink, memberTool, memberTree, objects, garbageShare);
+        firstUser = members.firstUser();
+        userIds = members.userIds();
 
         open.add(site);
         while (objects - sink.allocated() - closingCost() >= MAX_STEP) {
@@ -113,12 +102,12 @@ final class SiteWriter {
             if (sink.garbage() < garbageShare * (sink.allocated() + 1)) {
                 deletedItem(site, false);
             } else {
-                tools.add(writeTool(TOOLS[tools.size()]));
+                tools.add(SiteRecords.tool(sink, SiteRecords.TOOLS[tools.size()]));
             }
         }
         site.tree.close(site.treeOid);
-        writeLength(site.lengthOid, site.children);
-        writeSite(site, intidsOid, memberTool, tools);
+        SiteRecords.length(sink, site.lengthOid, site.children);
+        SiteRecords.site(sink, site.oid, site.id, site.treeOid, site.lengthOid, intidsOid, memberTool, tools);
         sink.finishBatch();
         if (sink.allocated() != objects) {
             throw new IllegalStateException("wrote " + sink.allocated() + " objects instead of " + objects);
@@ -131,104 +120,6 @@ final class SiteWriter {
             cost += folder.tree.closingCost();
         }
         return cost;
-    }
-
-    private void writeRoot(long root, long app) throws SQLException {
-        ZodbPickler p = sink.begin(MAPPING);
-        p.beginDict(1);
-        p.string("data");
-        p.beginDict(1);
-        p.string("Application");
-        p.reference(app, APPLICATION);
-        p.endItem();
-        p.endDict();
-        p.endItem();
-        p.endDict();
-        sink.write(root);
-    }
-
-    private void writeApplication(long app, long site) throws SQLException {
-        ZodbPickler p = sink.begin(APPLICATION);
-        p.beginDict(2);
-        p.string("title");
-        p.string("Zope");
-        p.endItem();
-        p.string("Plone");
-        p.reference(site, SITE);
-        p.endItem();
-        p.endDict();
-        sink.write(app);
-    }
-
-    private void writeIntIds(long intidsOid, long intidsTree) throws SQLException {
-        ZodbPickler p = sink.begin(INTIDS);
-        p.beginDict(1);
-        p.string("refs");
-        p.reference(intidsTree, IOBTREE);
-        p.endItem();
-        p.endDict();
-        sink.write(intidsOid);
-    }
-
-    /**
-     * Member data: one user per 400 objects; the first ones (the garbage share of them) were deleted
-     * from the tool but documents still refer to them weakly, so they are garbage reachable only through
-     * weak references.
-     */
-    private void writeMembers(long memberTool, long memberTree) throws SQLException {
-        ZodbPickler p = sink.begin(MEMBER_DATA_TOOL);
-        p.beginDict(2);
-        p.string("id");
-        p.string("portal_memberdata");
-        p.endItem();
-        p.string("_members");
-        p.reference(memberTree, OOBTREE);
-        p.endItem();
-        p.endDict();
-        sink.write(memberTool);
-        int users = (int) Math.max(3, Math.min(100_000, objects / 400));
-        int deleted = garbageShare == 0 ? 0 : (int) Math.max(1, Math.min(users - 1, Math.round(users * garbageShare)));
-        userIds = new String[users];
-        firstUser = sink.allocated();
-        for (int i = 0; i < users; i++) {
-            userIds[i] = Words.id(i, 4);
-            long user = sink.allocate(i >= deleted);
-            p = sink.begin(MEMBER);
-            p.beginDict(3);
-            p.string("id");
-            p.string(userIds[i]);
-            p.endItem();
-            p.string("fullname");
-            p.string(Words.title(userIds[i]) + " " + Words.title(Words.id(users - i, 3)));
-            p.endItem();
-            p.string("email");
-            p.string(userIds[i] + "@example.org");
-            p.endItem();
-            p.endDict();
-            sink.write(user);
-        }
-        // Buckets get oids after all users, so that user i is firstUser + i.
-        TreeWriter members = new TreeWriter(TreeWriter.Family.OO, sink, true, APP_OID);
-        for (int i = deleted; i < users; i++) {
-            members.add(userIds[i], firstUser + i, MEMBER);
-        }
-        members.close(memberTree);
-    }
-
-    /** A Plone tool of the site: one record without references, for filling the last few oids. */
-    private long writeTool(String id) throws SQLException {
-        long tool = sink.allocate(true);
-        ZodbPickler p = sink.begin(TOOL);
-        p.beginDict(2);
-        p.string("id");
-        p.string(id);
-        p.endItem();
-        p.string("title");
-        p.string("");
-        p.endItem();
-        p.endDict();
-        sink.write(tool);
-        return tool;
     }
 
     /** Adds an item or a subfolder to the innermost open folder, or closes it when it is full. */
@@ -281,7 +172,7 @@ final class SiteWriter {
 
     private void close(Folder folder) throws SQLException {
         folder.tree.close(folder.treeOid);
-        writeLength(folder.lengthOid, folder.children);
+        SiteRecords.length(sink, folder.lengthOid, folder.children);
         ZodbPickler p = sink.begin(FOLDER);
         p.beginDict(7);
         p.string("__parent__");
@@ -315,7 +206,7 @@ final class SiteWriter {
         long oid = sink.allocate(live);
         writeItem(oid, className, id, folder.oid, folder.className, file ? sink.allocated() : -1);
         if (file) {
-            writeFile(sink.allocate(live), id, sink.allocate(live));
+            SiteRecords.namedFile(sink, sink.allocate(live), id, sink.allocate(live));
         }
         folder.tree.add(id, oid, className);
         if (live) {
@@ -359,24 +250,6 @@ final class SiteWriter {
         sink.write(oid);
     }
 
-    /** {@code plone.namedfile}'s blob file and the {@code ZODB.blob.Blob} it holds. */
-    private void writeFile(long namedFile, String filename, long blob) throws SQLException, IOException {
-        ZodbPickler p = sink.begin(NAMED_BLOB_FILE);
-        p.beginDict(3);
-        p.string("filename");
-        p.string(filename);
-        p.endItem();
-        p.string("contentType");
-        p.string("application/pdf");
-        p.endItem();
-        p.string("_blob");
-        p.reference(blob, PloneClasses.BLOB);
-        p.endItem();
-        p.endDict();
-        sink.write(namedFile);
-        sink.writeBlob(blob);
-    }
-
     /** {@code 'creators': (user_id,)} and a weak reference to that member's data, live or deleted. */
     private void creators(ZodbPickler p) {
         int user = random.nextInt(userIds.length);
@@ -390,41 +263,6 @@ final class SiteWriter {
         p.endItem();
     }
 
-    private void writeLength(long oid, long value) throws SQLException {
-        sink.begin(LENGTH).integer(value);
-        sink.write(oid);
-    }
-
-    private void writeSite(Folder site, long intidsOid, long memberTool, List<Long> tools) throws SQLException {
-        ZodbPickler p = sink.begin(SITE);
-        p.beginDict(6 + tools.size());
-        p.string("id");
-        p.string(site.id);
-        p.endItem();
-        p.string("title");
-        p.string("Site");
-        p.endItem();
-        p.string("_tree");
-        p.reference(site.treeOid, OOBTREE);
-        p.endItem();
-        p.string("_count");
-        p.reference(site.lengthOid, LENGTH);
-        p.endItem();
-        p.string("intids");
-        p.reference(intidsOid, INTIDS);
-        p.endItem();
-        p.string("portal_memberdata");
-        p.reference(memberTool, MEMBER_DATA_TOOL);
-        p.endItem();
-        for (int i = 0; i < tools.size(); i++) {
-            p.string(TOOLS[i]);
-            p.reference(tools.get(i), TOOL);
-            p.endItem();
-        }
-        p.endDict();
-        sink.write(site.oid);
-    }
-
     /**
      * One piece of garbage of at most {@code room} objects, of the shapes a Plone database accumulates:
      * deleted items (acyclic, pointing back into the live site), buckets left behind by BTree splits
@@ -435,7 +273,7 @@ final class SiteWriter {
         Folder folder = open.get(open.size() - 1);
         switch (shape) {
             case FLAT -> deletedItem(folder, true);
-            case CHAINS -> versionHistory((int) Math.min(unit, room - 1));
+            case CHAINS -> SiteRecords.versionHistory(sink, random, (int) Math.min(unit, room - 1));
             case FOLDERS -> deletedFolder(folder, room, unit);
             case MIXED -> mixedGarbage(folder, room);
         }
@@ -446,7 +284,7 @@ final class SiteWriter {
         if (dice < 2) {
             deletedFolder(folder, room, 1 + random.nextInt(120));
         } else if (dice < 3) {
-            ring((int) Math.min(2 + random.nextInt(24), room));
+            SiteRecords.ring(sink, (int) Math.min(2 + random.nextInt(24), room));
         } else if (dice < 23 && folder.tree.filling() > 0) {
             folder.tree.writeStaleBucket(sink.allocate(false));
         } else {
@@ -462,7 +300,7 @@ final class SiteWriter {
         long oid = sink.allocate(false);
         writeItem(oid, className, id, folder.oid, folder.className, file ? sink.allocated() : -1);
         if (file) {
-            writeFile(sink.allocate(false), id, sink.allocate(false));
+            SiteRecords.namedFile(sink, sink.allocate(false), id, sink.allocate(false));
         }
     }
 
@@ -486,73 +324,6 @@ final class SiteWriter {
     /** The most objects a deleted folder of {@code items} items can take: files, buckets and all. */
     private static long worstCase(int items) {
         return 3 + 3L * items + (items > 30 ? items / 15 + 2 : 0);
-    }
-
-    /**
-     * A deleted document with its version history: {@code entries} revisions, each referencing the one
-     * before, the newest referenced by the document. An acyclic chain nothing else references.
-     */
-    private void versionHistory(int entries) throws SQLException {
-        long first = sink.allocated();
-        for (int i = 0; i < entries; i++) {
-            long oid = sink.allocate(false);
-            ZodbPickler p = sink.begin(MAPPING);
-            p.beginDict(2);
-            p.string("version_id");
-            p.integer(i);
-            p.endItem();
-            p.string("previous");
-            if (i == 0) {
-                p.none();
-            } else {
-                p.reference(oid - 1, MAPPING);
-            }
-            p.endItem();
-            p.endDict();
-            sink.write(oid);
-        }
-        long document = sink.allocate(false);
-        ZodbPickler p = sink.begin(DOCUMENT);
-        p.beginDict(2);
-        p.string("id");
-        p.string("copy_of_" + Words.id(random.nextInt(100_000), 3));
-        p.endItem();
-        p.string("history");
-        if (entries == 0) {
-            p.none();
-        } else {
-            p.reference(first + entries - 1, MAPPING);
-        }
-        p.endItem();
-        p.endDict();
-        sink.write(document);
-    }
-
-    /** Documents related to each other in a closed ring, which nothing else references. */
-    private void ring(int size) throws SQLException {
-        long first = sink.allocated();
-        for (int i = 0; i < size; i++) {
-            long oid = sink.allocate(false);
-            ZodbPickler p = sink.begin(DOCUMENT);
-            p.beginDict(4);
-            p.string("__parent__");
-            p.reference(first + (i + size - 1) % size, DOCUMENT);
-            p.endItem();
-            p.string("id");
-            p.string("ring-" + Words.id(i, 2));
-            p.endItem();
-            p.string("title");
-            p.string("Related " + i);
-            p.endItem();
-            p.string("relatedItems");
-            p.beginList(1);
-            p.reference(first + (i + 1) % size, DOCUMENT);
-            p.endItem();
-            p.endList();
-            p.endItem();
-            p.endDict();
-            sink.write(oid);
-        }
     }
 
     private String childId(Folder folder) {

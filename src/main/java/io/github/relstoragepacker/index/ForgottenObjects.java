@@ -1,7 +1,10 @@
 package io.github.relstoragepacker.index;
 
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The index's half of an object leaving {@code object_state}, for whatever removed it (a deletion
@@ -17,6 +20,30 @@ final class ForgottenObjects {
             + " (zoid bigint PRIMARY KEY, since_tid bigint NOT NULL, refs bigint[]) ON COMMIT DELETE ROWS";
 
     private ForgottenObjects() {}
+
+    /**
+     * Forgets the objects of the journal {@code packer.deleted} whose index rows still have the journal's
+     * state, and empties it; returns them by class.
+     */
+    static Map<String, ClassTotal> forgetJournal(Statement st) throws SQLException {
+        st.execute(TABLE);
+        Map<String, ClassTotal> classes = new HashMap<>();
+        try (ResultSet rs = st.executeQuery("WITH gone AS (DELETE FROM packer.object o USING packer.deleted d"
+                + " WHERE o.zoid = d.zoid AND o.tid = d.tid"
+                + " RETURNING o.zoid, d.since_tid, o.refs, o.class_id, o.state_size),"
+                + " forgotten AS (INSERT INTO packer_forgotten SELECT zoid, since_tid, refs FROM gone)"
+                + " SELECT COALESCE(NULLIF(k.name, ''), '(unknown)'), count(*), sum(gone.state_size)"
+                + " FROM gone LEFT JOIN packer.class k ON k.id = gone.class_id GROUP BY 1")) {
+            while (rs.next()) {
+                classes.put(rs.getString(1), new ClassTotal(rs.getLong(2), rs.getLong(3)));
+            }
+        }
+        if (!classes.isEmpty()) {
+            drop(st);
+        }
+        st.execute("DELETE FROM packer.deleted");
+        return classes;
+    }
 
     static void drop(Statement st) throws SQLException {
         st.execute("DELETE FROM packer.ref r USING (SELECT unnest(refs) AS to_zoid, zoid AS from_zoid"

@@ -2,6 +2,7 @@ package io.github.relstoragepacker.index;
 
 import io.github.relstoragepacker.relstorage.ConnectionTarget;
 import io.github.relstoragepacker.relstorage.HoldDeadline;
+import io.github.relstoragepacker.relstorage.KeyProbes;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.TargetDatabase;
@@ -14,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
@@ -243,27 +243,8 @@ public class IndexMaintainer {
         writes.lock();
         try (Statement st = c.createStatement()) {
             leader.requireHeld(c);
-            st.execute("SET LOCAL synchronous_commit = off");
-            // Each statement joins a few thousand journal rows or edges to a large table by its key. The
-            // estimates of unnest (ten per array) soon tip the planner to a hash join reading all of ref.
-            st.execute("SET LOCAL enable_hashjoin = off");
-            st.execute("SET LOCAL enable_mergejoin = off");
-            st.execute(ForgottenObjects.TABLE);
-            Map<String, ClassTotal> classes = new HashMap<>();
-            try (ResultSet rs = st.executeQuery("WITH gone AS (DELETE FROM packer.object o USING packer.deleted d"
-                    + " WHERE o.zoid = d.zoid AND o.tid = d.tid"
-                    + " RETURNING o.zoid, d.since_tid, o.refs, o.class_id, o.state_size),"
-                    + " forgotten AS (INSERT INTO packer_forgotten SELECT zoid, since_tid, refs FROM gone)"
-                    + " SELECT COALESCE(NULLIF(k.name, ''), '(unknown)'), count(*), sum(gone.state_size)"
-                    + " FROM gone LEFT JOIN packer.class k ON k.id = gone.class_id GROUP BY 1")) {
-                while (rs.next()) {
-                    classes.put(rs.getString(1), new ClassTotal(rs.getLong(2), rs.getLong(3)));
-                }
-            }
-            if (!classes.isEmpty()) {
-                ForgottenObjects.drop(st);
-            }
-            st.execute("DELETE FROM packer.deleted");
+            st.execute(KeyProbes.SETTINGS + "SET LOCAL synchronous_commit = off");
+            Map<String, ClassTotal> classes = ForgottenObjects.forgetJournal(st);
             c.commit();
             return classes;
         } catch (SQLException e) {

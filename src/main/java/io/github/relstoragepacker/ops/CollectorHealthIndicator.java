@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.ops;
 
 import io.github.relstoragepacker.collect.CollectionLoop;
+import io.github.relstoragepacker.collect.CollectionSchedule;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -15,14 +16,16 @@ import org.springframework.stereotype.Component;
 class CollectorHealthIndicator implements HealthIndicator {
 
     private final CollectionLoop loop;
+    private final CollectionSchedule schedule;
 
-    CollectorHealthIndicator(CollectionLoop loop) {
+    CollectorHealthIndicator(CollectionLoop loop, CollectionSchedule schedule) {
         this.loop = loop;
+        this.schedule = schedule;
     }
 
     @Override
     public Health health() {
-        String hold = loop.holdReason();
+        String hold = schedule.holdReason();
         Health.Builder health = hold == null ? Health.up() : Health.status(Status.OUT_OF_SERVICE);
         if (hold != null) {
             health.withDetail("onHold", hold);

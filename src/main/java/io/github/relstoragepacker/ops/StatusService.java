@@ -4,6 +4,7 @@ import io.github.relstoragepacker.collect.BlobDirectoryGuard;
 import io.github.relstoragepacker.collect.BlobDirectoryVerdict;
 import io.github.relstoragepacker.collect.CollectionLoop;
 import io.github.relstoragepacker.collect.CollectionProgress;
+import io.github.relstoragepacker.collect.CollectionSchedule;
 import io.github.relstoragepacker.collect.CollectorProperties;
 import io.github.relstoragepacker.collect.PackJob;
 import io.github.relstoragepacker.collect.PackJobs;
@@ -35,6 +36,7 @@ public class StatusService {
     private final IndexMaintainer index;
     private final IndexStatistics statistics;
     private final CollectionLoop loop;
+    private final CollectionSchedule schedule;
     private final PackJobs packs;
     private final TargetDatabase target;
     private final CollectorProperties collector;
@@ -46,6 +48,7 @@ public class StatusService {
             IndexMaintainer index,
             IndexStatistics statistics,
             CollectionLoop loop,
+            CollectionSchedule schedule,
             PackJobs packs,
             TargetDatabase target,
             CollectorProperties collector,
@@ -57,6 +60,7 @@ public class StatusService {
         this.index = index;
         this.statistics = statistics;
         this.loop = loop;
+        this.schedule = schedule;
         this.packs = packs;
         this.target = target;
         this.collector = collector;
@@ -69,7 +73,7 @@ public class StatusService {
         CollectionProgress.Snapshot run = progress == null ? null : progress.snapshot();
         String reason = null;
         String phase;
-        String hold = loop.holdReason();
+        String hold = schedule.holdReason();
         if (loop.paused()) {
             phase = "paused";
         } else if (index.phase() == IndexMaintainer.Phase.WAITING_FOR_DATABASE) {
@@ -98,7 +102,7 @@ public class StatusService {
             phase = "idle";
         }
         double lag = index.lagSeconds();
-        CollectionLoop.Finished last = loop.lastRun();
+        CollectionSchedule.Finished last = schedule.lastRun();
         return new DaemonStatus(
                 phase,
                 reason,
@@ -121,7 +125,7 @@ public class StatusService {
     }
 
     private boolean drainingNow() {
-        CollectionLoop.Finished drain = loop.lastDrain();
+        CollectionSchedule.Finished drain = schedule.lastDrain();
         return drain != null
                 && drain.result().objects() > 0
                 && drain.at().plus(collector.drainInterval().multipliedBy(2)).isAfter(clock.instant());

@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.web;
 
 import io.github.relstoragepacker.collect.CollectionLoop;
+import io.github.relstoragepacker.collect.CollectionSchedule;
 import io.github.relstoragepacker.collect.CollectorMetrics;
 import io.github.relstoragepacker.collect.CollectorProperties;
 import io.github.relstoragepacker.collect.PackJob;
@@ -43,6 +44,7 @@ class StatusPage {
     private final PackJobs packs;
     private final GarbageHistory history;
     private final CollectionLoop loop;
+    private final CollectionSchedule schedule;
     private final CollectorProperties collector;
     private final CollectorMetrics metrics;
 
@@ -51,12 +53,14 @@ class StatusPage {
             PackJobs packs,
             GarbageHistory history,
             CollectionLoop loop,
+            CollectionSchedule schedule,
             CollectorProperties collector,
             CollectorMetrics metrics) {
         this.status = status;
         this.packs = packs;
         this.history = history;
         this.loop = loop;
+        this.schedule = schedule;
         this.collector = collector;
         this.metrics = metrics;
     }
@@ -77,6 +81,7 @@ class StatusPage {
         model.addAttribute("window", window);
         model.addAttribute("charts", charts(span));
         model.addAttribute("loop", loop);
+        model.addAttribute("schedule", schedule);
         model.addAttribute("settings", settings());
         model.addAttribute("totals", metrics.deletedSinceStart());
         return "status";

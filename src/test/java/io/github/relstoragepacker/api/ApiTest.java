@@ -313,7 +313,7 @@ class ApiTest {
                 .isTrue();
         try {
             assertThat(status().path("phase").asString()).isEqualTo("paused");
-            assertThat(jdbc.queryForObject("SELECT paused_by FROM packer.progress", String.class))
+            assertThat(jdbc.queryForObject("SELECT paused_by FROM packer.pause", String.class))
                     .as("kept where a restarted or another instance reads it")
                     .isEqualTo("token");
             long orphan = linkedAndOrphan()[1];
@@ -328,8 +328,9 @@ class ApiTest {
                             .asBoolean())
                     .isFalse();
         }
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM packer.progress WHERE paused_at IS NULL", Long.class))
-                .isEqualTo(1);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM packer.pause", Long.class))
+                .as("resumed: no pause left")
+                .isZero();
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> "idle".equals(status().path("phase").asString()));
     }

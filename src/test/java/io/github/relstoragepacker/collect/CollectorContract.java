@@ -59,6 +59,9 @@ abstract class CollectorContract {
     @Autowired
     BlobDirectoryGuard blobGuard;
 
+    @Autowired
+    BlobHousekeepingService housekeeping;
+
     abstract TestDatabase db();
 
     abstract RelStorageSchema schema();
@@ -455,15 +458,15 @@ abstract class CollectorContract {
             assertThat(result.housekeeping()).contains("removed 1 stale blob revision");
             assertThat(result.message()).as("housekeeping is kept apart").doesNotContain("stale blob revision");
 
-            BlobHousekeeping housekeeping = loop.housekeepBlobs(Duration.ZERO, false);
+            BlobHousekeeping walk = housekeeping.run(Duration.ZERO, false);
 
-            assertThat(housekeeping.staleFiles()).isZero();
-            assertThat(housekeeping.orphanDirectories())
+            assertThat(walk.staleFiles()).isZero();
+            assertThat(walk.orphanDirectories())
                     .as("an upload in flight is no orphan")
                     .isZero();
 
             Files.delete(upload);
-            assertThat(loop.housekeepBlobs(Duration.ZERO, false).orphanExamples())
+            assertThat(housekeeping.run(Duration.ZERO, false).orphanExamples())
                     .containsExactly(files.oidDirectory(uploading));
             assertThat(files.blobFile(uploading, uploadingTid))
                     .as("reported, never removed")
@@ -509,7 +512,7 @@ abstract class CollectorContract {
             assertThat(exists(plain))
                     .as("garbage without blob files goes as usual")
                     .isFalse();
-            assertThat(loop.housekeepBlobs(Duration.ZERO, false))
+            assertThat(housekeeping.run(Duration.ZERO, false))
                     .as("no housekeeping")
                     .isNull();
             assertThat(contents(root)).as("not one file touched").isEqualTo(before);

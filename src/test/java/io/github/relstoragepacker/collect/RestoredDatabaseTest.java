@@ -52,7 +52,7 @@ class RestoredDatabaseTest {
     }
 
     @Autowired
-    CollectionLoop loop;
+    CollectionSchedule schedule;
 
     @Test
     void nothingIsDeletedWithinTheGraceAfterTheBuild() throws Exception {
@@ -82,7 +82,7 @@ class RestoredDatabaseTest {
 
     /** When the last run of {@code kind} completed, or null. */
     private Instant ended(CollectionKind kind) {
-        CollectionLoop.Finished last = loop.lastRun();
+        CollectionSchedule.Finished last = schedule.lastRun();
         return last != null
                         && last.result().kind() == kind
                         && last.result().outcome() == CollectionResult.Outcome.COMPLETED

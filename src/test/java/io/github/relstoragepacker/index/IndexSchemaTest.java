@@ -43,17 +43,20 @@ class IndexSchemaTest {
         IndexSchema.migrate(db.dataSource());
         // as a schema of the version before the newest would look
         jdbc.execute("DELETE FROM packer.flyway_schema_history WHERE version = '" + IndexSchema.CURRENT_VERSION + "'");
-        jdbc.execute("ALTER TABLE packer.collection_run DROP COLUMN class_bytes, DROP COLUMN index_seconds,"
-                + " DROP COLUMN mark_seconds, DROP COLUMN deletion_seconds, DROP COLUMN housekeeping_seconds,"
-                + " DROP COLUMN fence_hold_p99_ms");
+        jdbc.execute("DROP TABLE packer.pause");
+        jdbc.execute("ALTER TABLE packer.progress ADD COLUMN paused_at timestamptz, ADD COLUMN paused_by text");
+        jdbc.execute("UPDATE packer.progress SET paused_at = '2026-11-30 12:00Z', paused_by = 'ops on call'");
 
         IndexSchema.migrate(db.dataSource());
 
+        assertThat(jdbc.queryForObject("SELECT paused_by FROM packer.pause", String.class))
+                .as("an operator's pause outlives the migration that moves it")
+                .isEqualTo("ops on call");
         assertThat(jdbc.queryForObject(
                         "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'packer'"
-                                + " AND table_name = 'collection_run' AND column_name = 'class_bytes'",
+                                + " AND table_name = 'progress' AND column_name LIKE 'paused%'",
                         Long.class))
-                .isEqualTo(1);
+                .isZero();
         long applied = jdbc.queryForObject("SELECT count(*) FROM packer.flyway_schema_history", Long.class);
         IndexSchema.migrate(db.dataSource());
         assertThat(jdbc.queryForObject("SELECT count(*) FROM packer.flyway_schema_history", Long.class))

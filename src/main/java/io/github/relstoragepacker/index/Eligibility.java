@@ -1,6 +1,5 @@
-package io.github.relstoragepacker.collect;
+package io.github.relstoragepacker.index;
 
-import io.github.relstoragepacker.index.IndexSchema;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
@@ -19,10 +18,10 @@ import java.sql.SQLException;
  * @param cutoff the newest "since" tid that may go
  * @param objectTidForUnknownHistory apply zodbpack's rule to objects of unknown history
  * @param buildSinceTid the build's time as a tid ("since" of objects unreferenced at the build)
- * @param blobHold whether blob removal is on hold ({@link BlobDirectoryGuard}): garbage owning blob
+ * @param blobHold whether blob removal is on hold (the collector's blob directory guard): garbage owning blob
  *     files in the shared blob directory is then kept, whatever its age
  */
-record Eligibility(long cutoff, boolean objectTidForUnknownHistory, long buildSinceTid, boolean blobHold) {
+public record Eligibility(long cutoff, boolean objectTidForUnknownHistory, long buildSinceTid, boolean blobHold) {
 
     /**
      * The condition on garbage row {@code u} of {@code packer.unreferenced} (or, when {@code

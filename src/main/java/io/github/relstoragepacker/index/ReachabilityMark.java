@@ -1,7 +1,5 @@
-package io.github.relstoragepacker.collect;
+package io.github.relstoragepacker.index;
 
-import io.github.relstoragepacker.index.IndexMaintainer;
-import io.github.relstoragepacker.index.ReferenceGraph;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -34,26 +32,25 @@ import org.postgresql.copy.CopyIn;
  * counts as unreachable since W (or since the build, should that be later), or since the exact time the
  * index knows for an unreferenced object.
  */
-final class ReachabilityMark {
+public final class ReachabilityMark {
 
     /** What a mark found. */
-    record Result(long objects, long reachable, long unreachable, long watermark) {}
+    public record Result(long objects, long reachable, long unreachable, long watermark) {}
 
     private final IndexMaintainer index;
 
-    ReachabilityMark(IndexMaintainer index) {
+    public ReachabilityMark(IndexMaintainer index) {
         this.index = index;
     }
 
     /** Marks and records; null when {@code stop} said so between two steps (nothing is recorded then). */
-    @Nullable
-    Result run(Connection c, BooleanSupplier stop) throws SQLException, IOException {
+    public @Nullable Result run(Connection c, BooleanSupplier stop) throws SQLException, IOException {
         c.setAutoCommit(false);
         long watermark;
         ReferenceGraph graph;
         c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try {
-            watermark = single(c, "SELECT watermark FROM packer.progress");
+            watermark = IndexState.read(c).watermark();
             graph = ReferenceGraph.read(c, stop);
             c.commit();
         } catch (SQLException | IOException | RuntimeException e) {
@@ -143,7 +140,7 @@ final class ReachabilityMark {
      * added ones), so never less safe.
      */
     private static void rescueChangedSince(Connection c, long watermark) throws SQLException {
-        if (single(c, "SELECT watermark FROM packer.progress") == watermark) {
+        if (IndexState.read(c).watermark() == watermark) {
             return;
         }
         try (PreparedStatement st = c.prepareStatement("WITH RECURSIVE changed AS MATERIALIZED ("

@@ -1,7 +1,5 @@
-package io.github.relstoragepacker.collect;
+package io.github.relstoragepacker.index;
 
-import io.github.relstoragepacker.index.ClassTotal;
-import io.github.relstoragepacker.index.IndexSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,18 +10,19 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What one collection run works from, read from the index at its start: whether anything is
- * quarantined (then nothing is deleted), the eligibility cutoff, the cycle candidates (the temporary
- * table {@code packer_candidate}: members of {@code packer.unreachable} old enough and not reached by a
- * younger member, whose re-link within its grace would need them), a first count of the cascades'
- * roots, what a dry run would delete by class, and the garbage a hold on blob removal keeps.
+ * The index's garbage as a collection run sees it at its start: whether anything is quarantined (then
+ * nothing is deleted), the eligibility cutoff, the cycle candidates (the temporary table {@code
+ * packer_candidate}: members of {@code packer.unreachable} old enough and not reached by a younger
+ * member, whose re-link within its grace would need them), a first count of the cascades' roots, what
+ * a dry run would delete by class, and the garbage a hold on blob removal keeps. Every statement runs
+ * on the caller's connection, in its transaction.
  */
-final class RunSets {
+public final class GarbageSets {
 
-    private RunSets() {}
+    private GarbageSets() {}
 
     /** Why nothing may be deleted now: objects whose state cannot be read; null when none is. */
-    static @Nullable String quarantineHold(Connection c) throws SQLException {
+    public static @Nullable String quarantineHold(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(
                         "SELECT count(*), min(zoid) FROM packer.quarantine WHERE accepted_at IS NULL")) {
@@ -37,7 +36,7 @@ final class RunSets {
     }
 
     /** Garbage owning blob files (pending in either set), which the hold on blob removal keeps. */
-    static long heldBlobGarbage(Connection c) throws SQLException {
+    public static long heldBlobGarbage(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM packer.object o WHERE o.class_id = "
                         + IndexSchema.BLOB_CLASS_ID
@@ -49,17 +48,14 @@ final class RunSets {
         }
     }
 
-    static Eligibility eligibility(Connection c, long cutoff, boolean objectTidForUnknownHistory, boolean blobHold)
-            throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT COALESCE(build_since_tid, 0) FROM packer.progress")) {
-            rs.next();
-            return new Eligibility(cutoff, objectTidForUnknownHistory, rs.getLong(1), blobHold);
-        }
+    public static Eligibility eligibility(
+            Connection c, long cutoff, boolean objectTidForUnknownHistory, boolean blobHold) throws SQLException {
+        return new Eligibility(
+                cutoff, objectTidForUnknownHistory, IndexState.read(c).buildSinceTid(), blobHold);
     }
 
     /** Cycle candidates: old enough, and not reached by a younger unreachable object. */
-    static long prepareCandidates(Connection c, Eligibility cutoff) throws SQLException {
+    public static long prepareCandidates(Connection c, Eligibility cutoff) throws SQLException {
         c.setAutoCommit(true);
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_candidate (zoid bigint PRIMARY KEY)");
@@ -84,7 +80,7 @@ final class RunSets {
     }
 
     /** A first estimate of the cascades: their roots; what hangs below them shows up as they go. */
-    static long eligibleUnreferenced(Connection c, Eligibility cutoff) throws SQLException {
+    public static long eligibleUnreferenced(Connection c, Eligibility cutoff) throws SQLException {
         try (PreparedStatement st = c.prepareStatement("SELECT count(*) FROM packer.unreferenced u"
                 + " JOIN packer.object o USING (zoid) WHERE " + cutoff.sql("u", "o", false) + cutoff.notHeld("u", "o")
                 + " AND u.zoid <> 0 AND NOT EXISTS (SELECT 1 FROM packer_candidate pc WHERE pc.zoid = u.zoid)")) {
@@ -96,7 +92,8 @@ final class RunSets {
         }
     }
 
-    static CollectionResult dryRun(Connection c, CollectionKind kind) throws SQLException {
+    /** What the cycle candidates are, by class name: what a dry run reports. */
+    public static Map<String, ClassTotal> candidatesByClass(Connection c) throws SQLException {
         Map<String, ClassTotal> classes = new HashMap<>();
         try (Statement st = c.createStatement();
                 ResultSet rs =
@@ -107,6 +104,27 @@ final class RunSets {
                 classes.put(rs.getString(1), new ClassTotal(rs.getLong(2), rs.getLong(3)));
             }
         }
-        return CollectionResult.dryRun(kind, classes);
+        return classes;
+    }
+
+    /**
+     * Up to {@code size} objects, at random, that the last mark found reachable (not in {@code
+     * packer.unreachable}), with their current states: rewriting one with its own state changes no
+     * reference.
+     */
+    public static Map<Long, byte[]> reachableSample(Connection c, int size) throws SQLException {
+        Map<Long, byte[]> sample = new HashMap<>();
+        try (PreparedStatement st = c.prepareStatement("SELECT s.zoid, s.state FROM object_state s"
+                + " WHERE s.state IS NOT NULL AND s.zoid <> 0"
+                + " AND NOT EXISTS (SELECT 1 FROM packer.unreachable u WHERE u.zoid = s.zoid)"
+                + " ORDER BY random() LIMIT ?")) {
+            st.setInt(1, size);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    sample.put(rs.getLong(1), rs.getBytes(2));
+                }
+            }
+        }
+        return sample;
     }
 }
