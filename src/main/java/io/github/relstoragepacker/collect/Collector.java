@@ -146,11 +146,7 @@ final class Collector {
             if (mark == null) {
                 return CollectionResult.builder(kind).stopped(progress.stopReason());
             }
-            log.info(
-                    "Mark: {} of {} objects reachable, {} unreachable",
-                    mark.reachable(),
-                    mark.objects(),
-                    mark.unreachable());
+            metrics.mark(mark.reused());
             afterMark.run();
         }
         long cycleCandidates = GarbageSets.prepareCandidates(c, cutoff);

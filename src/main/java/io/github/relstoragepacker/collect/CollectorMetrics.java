@@ -116,6 +116,16 @@ public class CollectorMetrics {
         queued.increment(sessionsQueued);
     }
 
+    /** A mark ran: read the graph, or {@code reused} the last one's result. */
+    void mark(boolean reused) {
+        Counter.builder("packer.collector.marks")
+                .description("Marks of the reachable objects by how they ended: fresh (the graph read and"
+                        + " marked) or reused (nothing committed or vanished since the last one)")
+                .tag("result", reused ? "reused" : "fresh")
+                .register(registry)
+                .increment();
+    }
+
     void overrun() {
         overruns.increment();
     }

@@ -348,9 +348,9 @@ public class IndexMaintainer {
                 leader.requireHeld(c);
                 st.execute("TRUNCATE packer.object, packer.ref, packer.unreferenced, packer.unreachable,"
                         + " packer.quarantine, packer.build_range, packer.deleted");
-                st.execute(
-                        "UPDATE packer.progress SET phase = 'empty', watermark = 0, build_snapshot_tid = NULL,"
-                                + " build_since_tid = NULL, build_started_at = NULL, build_finished_at = NULL, first_mark_tid = NULL");
+                st.execute("UPDATE packer.progress SET phase = 'empty', watermark = 0, build_snapshot_tid = NULL,"
+                        + " build_since_tid = NULL, build_started_at = NULL, build_finished_at = NULL, first_mark_tid = NULL,"
+                        + " last_mark_tid = NULL");
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();

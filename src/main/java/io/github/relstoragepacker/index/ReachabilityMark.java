@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.index;
 
+import io.github.relstoragepacker.relstorage.Tids;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -12,6 +13,8 @@ import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Marks every indexed object reachable from the root (zoid 0) over the index's strong references and
@@ -34,8 +37,14 @@ import org.postgresql.copy.CopyIn;
  */
 public final class ReachabilityMark {
 
-    /** What a mark found. */
-    public record Result(long objects, long reachable, long unreachable, long watermark) {}
+    /**
+     * What a mark found: of {@code objects} indexed, {@code reachable} from the root and {@code
+     * unreachable} recorded, as of the index's {@code watermark}. A {@code reused} result is the last
+     * mark's, still true: it counts only the unreachable set.
+     */
+    public record Result(long objects, long reachable, long unreachable, long watermark, boolean reused) {}
+
+    private static final Logger log = LoggerFactory.getLogger(ReachabilityMark.class);
 
     private final IndexMaintainer index;
 
@@ -43,13 +52,27 @@ public final class ReachabilityMark {
         this.index = index;
     }
 
-    /** Marks and records; null when {@code stop} said so between two steps (nothing is recorded then). */
+    /**
+     * Marks and records; null when {@code stop} said so between two steps (nothing is recorded then).
+     * When nothing was committed since the last mark (the watermark has not moved past it) and nothing
+     * vanished behind the index's back, that mark's result still holds: the deletions since removed only
+     * unreachable objects, which reach nothing reachable. The set is then reused as it is.
+     */
     public @Nullable Result run(Connection c, BooleanSupplier stop) throws SQLException, IOException {
         c.setAutoCommit(false);
         long watermark;
         ReferenceGraph graph;
         c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try {
+            Result last = lastStillHolds(c);
+            if (last != null) {
+                c.commit();
+                log.info(
+                        "Mark: the last one still holds (nothing committed or vanished since tid {}), {} unreachable",
+                        Tids.hex(last.watermark()),
+                        last.unreachable());
+                return last;
+            }
             watermark = IndexState.read(c).watermark();
             graph = ReferenceGraph.read(c, stop);
             c.commit();
@@ -72,7 +95,12 @@ public final class ReachabilityMark {
         try {
             long unreachable = record(c, graph, marked, watermark);
             c.commit();
-            return new Result(graph.size(), marked.cardinality(), unreachable, watermark);
+            log.info(
+                    "Mark: {} of {} objects reachable, {} unreachable",
+                    marked.cardinality(),
+                    graph.size(),
+                    unreachable);
+            return new Result(graph.size(), marked.cardinality(), unreachable, watermark, false);
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
@@ -124,9 +152,10 @@ public final class ReachabilityMark {
             st.setBoolean(2, first);
             st.executeUpdate();
         }
-        try (PreparedStatement st =
-                c.prepareStatement("UPDATE packer.progress SET first_mark_tid = ? WHERE first_mark_tid IS NULL")) {
+        try (PreparedStatement st = c.prepareStatement(
+                "UPDATE packer.progress SET first_mark_tid = COALESCE(first_mark_tid, ?), last_mark_tid = ?")) {
             st.setLong(1, watermark);
+            st.setLong(2, watermark);
             st.executeUpdate();
         }
         rescueChangedSince(c, watermark);
@@ -154,6 +183,20 @@ public final class ReachabilityMark {
             st.setLong(1, watermark);
             st.executeUpdate();
         }
+    }
+
+    /** The last mark's result when it still holds, as its unreachable set counts now; null otherwise. */
+    private static @Nullable Result lastStillHolds(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT p.watermark, (SELECT count(*) FROM packer.unreachable)"
+                        + " FROM packer.progress p WHERE p.last_mark_tid = p.watermark")) {
+            return rs.next() ? new Result(0, 0, rs.getLong(2), rs.getLong(1), true) : null;
+        }
+    }
+
+    /** Forgets the last mark: the next one reads the graph again. */
+    static void invalidate(Statement st) throws SQLException {
+        st.execute("UPDATE packer.progress SET last_mark_tid = NULL");
     }
 
     private static long single(Connection c, String sql) throws SQLException {

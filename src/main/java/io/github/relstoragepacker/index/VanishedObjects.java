@@ -40,6 +40,8 @@ final class VanishedObjects {
             if (gone > 0) {
                 st.execute("DELETE FROM packer.object o USING packer_forgotten g WHERE o.zoid = g.zoid");
                 ForgottenObjects.drop(st);
+                // one of them may have been reachable (a deletion by hand): what it reached needs a mark
+                ReachabilityMark.invalidate(st);
             }
             c.commit();
             return gone;

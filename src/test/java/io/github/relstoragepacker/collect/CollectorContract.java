@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.relstoragepacker.collect.CollectionResult.Outcome;
 import io.github.relstoragepacker.index.ClassTotal;
+import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.relstorage.BlobLayout;
 import io.github.relstoragepacker.relstorage.LockGeneration;
 import io.github.relstoragepacker.testsupport.BlobDirectory;
@@ -15,6 +16,8 @@ import io.github.relstoragepacker.testsupport.SettableClock;
 import io.github.relstoragepacker.testsupport.StoredGraph;
 import io.github.relstoragepacker.testsupport.TestDatabase;
 import io.github.relstoragepacker.testsupport.ZodbRecords;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -61,6 +64,12 @@ abstract class CollectorContract {
 
     @Autowired
     BlobHousekeepingService housekeeping;
+
+    @Autowired
+    IndexMaintainer index;
+
+    @Autowired
+    MeterRegistry registry;
 
     abstract TestDatabase db();
 
@@ -676,6 +685,41 @@ abstract class CollectorContract {
                 }
             }
         }
+    }
+
+    @Test
+    void aMarkIsReusedOnlyWhileNothingWasCommittedOrVanishedSinceIt() throws Exception {
+        ObjectGraph g = graph();
+        long a = g.newOid(), b = g.newOid();
+        commitLinked(Map.of(a, List.of(b), b, List.of()), a);
+        pack(Duration.ZERO);
+        double reused = marks("reused");
+
+        assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(marks("reused")).as("nothing committed since the last mark").isEqualTo(reused + 1);
+
+        long c = g.newOid();
+        g.commit(Map.of(b, List.of(c), c, List.of(b)));
+        g.commit(Map.of(a, List.of()));
+        double fresh = marks("fresh");
+        assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(marks("fresh")).as("a commit since the last mark").isEqualTo(fresh + 1);
+        assertThat(existing(List.of(b, c))).as("the cycle the commit cut off").isEmpty();
+
+        long vanishing = g.newOid();
+        g.commit(vanishing, List.of());
+        assertThat(pack(Duration.ofDays(1)).outcome()).isEqualTo(Outcome.COMPLETED);
+        new JdbcTemplate(db().dataSource()).update("DELETE FROM object_state WHERE zoid = ?", vanishing);
+        index.reconcile();
+        fresh = marks("fresh");
+        assertThat(pack(Duration.ofDays(1)).outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(marks("fresh")).as("an object vanished since the last mark").isEqualTo(fresh + 1);
+    }
+
+    private double marks(String result) {
+        Counter marks =
+                registry.find("packer.collector.marks").tag("result", result).counter();
+        return marks == null ? 0 : marks.count();
     }
 
     @Test

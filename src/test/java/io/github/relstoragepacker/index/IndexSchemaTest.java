@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -43,23 +45,45 @@ class IndexSchemaTest {
         IndexSchema.migrate(db.dataSource());
         // as a schema of the version before the newest would look
         jdbc.execute("DELETE FROM packer.flyway_schema_history WHERE version = '" + IndexSchema.CURRENT_VERSION + "'");
-        jdbc.execute("DROP TABLE packer.pause");
-        jdbc.execute("ALTER TABLE packer.progress ADD COLUMN paused_at timestamptz, ADD COLUMN paused_by text");
+        jdbc.execute("ALTER TABLE packer.progress DROP COLUMN last_mark_tid");
+
+        IndexSchema.migrate(db.dataSource());
+
+        assertThat(jdbc.queryForObject(
+                        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'packer'"
+                                + " AND table_name = 'progress' AND column_name = 'last_mark_tid'",
+                        Long.class))
+                .isEqualTo(1);
+        long applied = jdbc.queryForObject("SELECT count(*) FROM packer.flyway_schema_history", Long.class);
+        IndexSchema.migrate(db.dataSource());
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM packer.flyway_schema_history", Long.class))
+                .isEqualTo(applied);
+    }
+
+    @Test
+    void anOperatorsPauseOutlivesTheMigrationThatGivesItATableOfItsOwn() {
+        JdbcTemplate jdbc = new JdbcTemplate(db.dataSource());
+        jdbc.execute("DROP SCHEMA IF EXISTS packer CASCADE");
+        flyway().target("10").load().migrate();
         jdbc.execute("UPDATE packer.progress SET paused_at = '2026-11-30 12:00Z', paused_by = 'ops on call'");
 
         IndexSchema.migrate(db.dataSource());
 
         assertThat(jdbc.queryForObject("SELECT paused_by FROM packer.pause", String.class))
-                .as("an operator's pause outlives the migration that moves it")
                 .isEqualTo("ops on call");
         assertThat(jdbc.queryForObject(
                         "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'packer'"
                                 + " AND table_name = 'progress' AND column_name LIKE 'paused%'",
                         Long.class))
                 .isZero();
-        long applied = jdbc.queryForObject("SELECT count(*) FROM packer.flyway_schema_history", Long.class);
-        IndexSchema.migrate(db.dataSource());
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM packer.flyway_schema_history", Long.class))
-                .isEqualTo(applied);
+    }
+
+    private static FluentConfiguration flyway() {
+        return Flyway.configure()
+                .dataSource(db.dataSource())
+                .schemas("packer")
+                .createSchemas(true)
+                .locations("classpath:db/packer")
+                .table("flyway_schema_history");
     }
 }
