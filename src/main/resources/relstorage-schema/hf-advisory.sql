@@ -7,7 +7,7 @@
 --
 -- Where each part comes from:
 --   * Everything below is the real database written by RelStorage 4.2.0
---     (shared/fixtures/relstorage/pubfs/pubfs.pgdump): `pg_restore -s`, with ownership
+--     (a database of the project's fixtures, `pg_dump -Fc`): `pg_restore -s`, with ownership
 --     (ALTER ... OWNER TO), pg_dump's session SET / set_config lines and psql
 --     \restrict lines removed. The one row RelStorage inserts at creation
 --     (commit_row_lock: 0) is from `pg_restore -a -t commit_row_lock`.

@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
@@ -297,13 +298,16 @@ public class IndexMaintainer {
                 jdbc.queryForObject("SELECT count(*) FROM packer.quarantine WHERE accepted_at IS NULL", Long.class);
         if (System.nanoTime() >= nextReconcileNanos) {
             try (Connection c = dataSource.getConnection()) {
-                int gone = s.vanished.remove(c, Tids.toTid(clock.instant()));
-                if (gone > 0) {
-                    log.info("Removed {} objects deleted outside relstorage-packer from the index", gone);
+                Duration wait = VanishedObjects.untilDue(c, properties.reconcileInterval());
+                if (wait.isZero()) {
+                    int gone = s.vanished.remove(c, Tids.toTid(clock.instant()));
+                    if (gone > 0) {
+                        log.info("Removed {} objects deleted outside relstorage-packer from the index", gone);
+                    }
+                    wait = properties.reconcileInterval();
                 }
+                nextReconcileNanos = System.nanoTime() + wait.toNanos();
             }
-            nextReconcileNanos =
-                    System.nanoTime() + properties.reconcileInterval().toNanos();
         }
         return true;
     }
@@ -350,7 +354,7 @@ public class IndexMaintainer {
                         + " packer.quarantine, packer.build_range, packer.deleted");
                 st.execute("UPDATE packer.progress SET phase = 'empty', watermark = 0, build_snapshot_tid = NULL,"
                         + " build_since_tid = NULL, build_started_at = NULL, build_finished_at = NULL, first_mark_tid = NULL,"
-                        + " last_mark_tid = NULL");
+                        + " last_mark_tid = NULL, reconciled_at = NULL");
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();

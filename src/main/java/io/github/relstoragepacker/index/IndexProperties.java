@@ -19,7 +19,8 @@ import org.springframework.validation.annotation.Validated;
  *     equal units, as many as the threads or a multiple, so that they finish together); a restarted
  *     build redoes at most one unit per thread
  * @param reconcileInterval how often objects deleted behind the index's back (by zodbpack or by hand)
- *     are looked for and removed from it
+ *     are looked for and removed from it, counted from the last look (kept in the database, so a
+ *     restart or a one-shot command does not look again sooner) or from the start of the build
  * @param statisticsInterval how often the counts shown in status and metrics (objects, garbage pending
  *     and its bytes) are recounted; each recount reads our tables once
  */

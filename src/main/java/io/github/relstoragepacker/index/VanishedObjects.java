@@ -3,8 +3,10 @@ package io.github.relstoragepacker.index;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 
 /**
  * Removes from the index the objects that left {@code object_state} behind its back (deleted by
@@ -26,6 +28,25 @@ final class VanishedObjects {
         this.leader = leader;
     }
 
+    /**
+     * How long until a look for vanished objects is due, by the database's clock: zero when it is (never
+     * looked, or {@code interval} passed since the last look or since the build began, which read
+     * object_state after that).
+     */
+    static Duration untilDue(Connection c, Duration interval) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT EXTRACT(EPOCH FROM now() - GREATEST(reconciled_at,"
+                        + " build_started_at)) FROM packer.progress")) {
+            rs.next();
+            double seconds = rs.getDouble(1);
+            if (rs.wasNull()) {
+                return Duration.ZERO;
+            }
+            Duration left = interval.minusNanos((long) (seconds * 1e9));
+            return left.isNegative() ? Duration.ZERO : left;
+        }
+    }
+
     /** Removes what vanished, noticed at {@code nowTid}; returns the number of objects removed from the index. */
     int remove(Connection c, long nowTid) throws SQLException {
         c.setAutoCommit(false);
@@ -37,6 +58,7 @@ final class VanishedObjects {
             st.execute(ForgottenObjects.TABLE);
             vanished.setLong(1, nowTid);
             int gone = vanished.executeUpdate();
+            st.execute("UPDATE packer.progress SET reconciled_at = now()");
             if (gone > 0) {
                 st.execute("DELETE FROM packer.object o USING packer_forgotten g WHERE o.zoid = g.zoid");
                 ForgottenObjects.drop(st);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.relstoragepacker.relstorage.Tids;
 import io.github.relstoragepacker.testsupport.ObjectGraph;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -144,6 +145,30 @@ class IndexPollerTest {
                     .as("not the watermark, which is older than the deletion")
                     .isEqualTo(noticed);
             assertThat(h.verify().differences()).isEmpty();
+        }
+    }
+
+    @Test
+    void theLookForVanishedObjectsIsDueAnIntervalAfterTheLastOneOrTheBuildWhoeverMadeIt() throws Exception {
+        try (IndexHarness h = new IndexHarness("reconcile-due");
+                var c = h.dataSource.getConnection()) {
+            Duration interval = Duration.ofMinutes(10);
+            assertThat(VanishedObjects.untilDue(c, interval))
+                    .as("never looked, never built")
+                    .isZero();
+            new ObjectGraph(h.writer).commit(0L, List.of());
+            h.buildAndPoll();
+
+            assertThat(VanishedObjects.untilDue(c, interval))
+                    .as("the build read object_state after it began")
+                    .isGreaterThan(Duration.ofMinutes(9));
+
+            h.jdbc.update("UPDATE packer.progress SET build_started_at = now() - interval '11 minutes'");
+            assertThat(VanishedObjects.untilDue(c, interval)).isZero();
+            h.vanished().remove(c, Tids.toTid(Instant.now()));
+            assertThat(VanishedObjects.untilDue(c, interval))
+                    .as("a look, by any instance or command, counts from then")
+                    .isGreaterThan(Duration.ofMinutes(9));
         }
     }
 

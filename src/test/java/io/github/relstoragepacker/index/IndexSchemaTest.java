@@ -45,7 +45,7 @@ class IndexSchemaTest {
         IndexSchema.migrate(db.dataSource());
         // as a schema of the version before the newest would look
         jdbc.execute("DELETE FROM packer.flyway_schema_history WHERE version = '" + IndexSchema.CURRENT_VERSION + "'");
-        jdbc.execute("ALTER TABLE packer.progress DROP COLUMN last_mark_tid");
+        jdbc.execute("ALTER TABLE packer.progress DROP COLUMN last_mark_tid, DROP COLUMN reconciled_at");
 
         IndexSchema.migrate(db.dataSource());
 

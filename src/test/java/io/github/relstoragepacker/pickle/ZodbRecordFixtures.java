@@ -17,8 +17,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The ZODB records of {@code shared/fixtures} (copied to the test resources): real records written by
- * ZODB 6.3, their Python 2 and zlib variants and malformed ones, each with {@code referencesf}'s answer.
+ * The ZODB records of the test resources: real records written by ZODB 6.3, their Python 2 and zlib variants and malformed ones, each with {@code referencesf}'s answer.
  */
 final class ZodbRecordFixtures {
 

@@ -1,5 +1,0 @@
--- The watermark of the last mark whose result the unreachable set still is. While the index's watermark
--- equals it (nothing committed since) and nothing vanished behind the index's back, a new mark would find
--- the same set, less what was deleted since: a collection run reuses it. NULL: no such mark (never
--- marked, the index discarded, or objects vanished).
-ALTER TABLE progress ADD COLUMN last_mark_tid bigint;
