@@ -1,16 +1,9 @@
 package io.github.relstoragepacker.collect;
 
-import io.github.relstoragepacker.index.ClassTotal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.sql.Array;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,14 +14,12 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Component;
 
 /**
  * Explicit packs as jobs: accepted at once, run one at a time on the collector's thread ({@link
- * CollectionLoop}), which preempts a scheduled run for them at its next batch boundary; recorded in
- * {@code packer.collection_run} when accepted and when they end, so that their outcome outlives the
+ * CollectionLoop}), which preempts a scheduled run for them at its next batch boundary; recorded
+ * ({@link PackJobRecords}) when accepted and when they end, so that their outcome outlives the
  * process. Cancelling asks the run to stop at its next batch boundary; a batch is one transaction, so
  * nothing is ever left half done. A job the shutdown stops, or that never started, ends {@code
  * interrupted}; so do the unfinished jobs of another instance as soon as this one becomes active.
@@ -39,9 +30,8 @@ public class PackJobs {
     private static final Logger log = LoggerFactory.getLogger(PackJobs.class);
 
     private final CollectionLoop loop;
-    private final JdbcTemplate jdbc;
+    private final PackJobRecords records;
     private final MeterRegistry registry;
-    private final String instance = UUID.randomUUID().toString();
     private final Object lock = new Object();
     private volatile @Nullable Running running;
 
@@ -55,7 +45,7 @@ public class PackJobs {
 
     PackJobs(CollectionLoop loop, DataSource dataSource, MeterRegistry registry) {
         this.loop = loop;
-        this.jdbc = new JdbcTemplate(dataSource);
+        this.records = new PackJobRecords(dataSource, UUID.randomUUID().toString());
         this.registry = registry;
         Gauge.builder("packer.pack.running", this, j -> j.running == null ? 0 : 1)
                 .description("1 while a pack job is queued or running on this instance")
@@ -64,7 +54,12 @@ public class PackJobs {
                 List.of("completed", "dry_run", "cancelled", "failed", "refused", "busy", "on_hold", "interrupted")) {
             packs(outcome);
         }
-        loop.onBecomingActive(this::forgetInterrupted);
+        loop.onBecomingActive(() -> {
+            int rows = records.forgetInterrupted();
+            if (rows > 0) {
+                log.info("Marked {} pack job(s) of a stopped instance as interrupted", rows);
+            }
+        });
     }
 
     /**
@@ -82,7 +77,7 @@ public class PackJobs {
                 throw new PackBusyException(busy.id());
             }
             job = new Running(
-                    insert(request, requestedBy),
+                    records.insert(request, requestedBy),
                     request,
                     requestedBy,
                     Instant.now(),
@@ -101,16 +96,13 @@ public class PackJobs {
         if (job != null && job.id() == id) {
             return Optional.of(live(job));
         }
-        return jdbc.query("SELECT * FROM packer.collection_run WHERE id = ?", PackJobs::recorded, id).stream()
-                .findFirst();
+        return records.find(id);
     }
 
     /** The newest {@code limit} jobs, newest first. */
     public List<PackJob> recent(int limit) {
         Running job = running;
-        return jdbc
-                .query("SELECT * FROM packer.collection_run ORDER BY id DESC LIMIT ?", PackJobs::recorded, limit)
-                .stream()
+        return records.recent(limit).stream()
                 .map(recorded -> job != null && job.id() == recorded.id() ? live(job) : recorded)
                 .toList();
     }
@@ -150,7 +142,7 @@ public class PackJobs {
             log.error("Pack job {} failed", job.id(), e);
         }
         try {
-            finish(job, state, result, message);
+            records.finish(job.id(), state, job.progress(), result, message);
         } catch (RuntimeException e) {
             log.error("Pack job {} ended ({}) but could not be recorded: {}", job.id(), state, e.getMessage());
         } finally {
@@ -164,7 +156,7 @@ public class PackJobs {
     private void abandoned(Running job, String why) {
         String state = why.startsWith(CollectionProgress.CANCELLED) ? "cancelled" : "interrupted";
         try {
-            finish(job, state, null, "Never started: " + why + ".");
+            records.finish(job.id(), state, job.progress(), null, "Never started: " + why + ".");
         } catch (RuntimeException e) {
             log.error("Pack job {} ended ({}) but could not be recorded: {}", job.id(), state, e.getMessage());
         } finally {
@@ -218,72 +210,6 @@ public class PackJobs {
         };
     }
 
-    private long insert(PackRequest request, String requestedBy) {
-        GeneratedKeyHolder key = new GeneratedKeyHolder();
-        jdbc.update(
-                c -> {
-                    var st = c.prepareStatement(
-                            "INSERT INTO packer.collection_run (kind, grace_seconds, dry_run, include_cycles,"
-                                    + " requested_by, instance, object_tid_for_unknown_history)"
-                                    + " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            new String[] {"id"});
-                    st.setString(1, request.kind().name());
-                    st.setLong(2, request.grace().toSeconds());
-                    st.setBoolean(3, request.dryRun());
-                    st.setBoolean(4, request.includeCycles());
-                    st.setString(5, requestedBy);
-                    st.setString(6, instance);
-                    st.setBoolean(7, request.objectTidForUnknownHistory());
-                    return st;
-                },
-                key);
-        return key.getKeyAs(Long.class);
-    }
-
-    private void finish(Running job, String state, @Nullable CollectionResult result, String message) {
-        CollectionProgress.Snapshot p = job.progress().snapshot();
-        CollectionProgress.Timings t = job.progress().timings();
-        Map<String, ClassTotal> classes = result == null ? Map.of() : result.classes();
-        jdbc.update(
-                "UPDATE packer.collection_run SET finished_at = now(), outcome = ?, objects = ?, bytes = ?, blobs = ?,"
-                        + " examined = ?, large_objects = ?, message = ?, class_names = ?, class_counts = ?,"
-                        + " class_bytes = ?,"
-                        + " candidates = ?, rate = ?, housekeeping = ?, index_seconds = ?, mark_seconds = ?,"
-                        + " deletion_seconds = ?, housekeeping_seconds = ?, fence_hold_p99_ms = ? WHERE id = ?",
-                state,
-                result == null ? p.deleted() : result.objects(),
-                result == null ? p.bytes() : result.bytes(),
-                result == null ? p.blobFiles() : result.blobFiles(),
-                p.examined(),
-                result == null ? p.largeObjects() : result.largeObjects(),
-                message,
-                classes.keySet().toArray(String[]::new),
-                classes.values().stream().map(ClassTotal::objects).toArray(Long[]::new),
-                classes.values().stream().map(ClassTotal::bytes).toArray(Long[]::new),
-                // a drain learns its cascade as it goes: once it ended, what it examined is what there was
-                p.candidates() < 0 ? p.examined() : Math.max(p.candidates(), p.examined()),
-                p.rate(),
-                result == null ? "" : result.housekeeping(),
-                t.indexSeconds(),
-                t.markSeconds(),
-                t.deletionSeconds(),
-                t.housekeepingSeconds(),
-                t.fenceHoldP99Millis(),
-                job.id());
-    }
-
-    /** Jobs left unfinished by another instance: we lead now, so their process is gone. */
-    private void forgetInterrupted() {
-        int rows = jdbc.update(
-                "UPDATE packer.collection_run SET finished_at = now(), outcome = 'interrupted',"
-                        + " message = 'the instance running it stopped before it ended; every batch it committed stays'"
-                        + " WHERE finished_at IS NULL AND instance IS DISTINCT FROM ?",
-                instance);
-        if (rows > 0) {
-            log.info("Marked {} pack job(s) of a stopped instance as interrupted", rows);
-        }
-    }
-
     private Counter packs(String outcome) {
         return Counter.builder("packer.packs")
                 .description("Pack jobs that ended, by outcome")
@@ -314,54 +240,5 @@ public class PackJobs {
                 p.cancelRequested() ? "cancellation requested; stops at the next batch boundary" : "",
                 Map.of(),
                 "");
-    }
-
-    private static PackJob recorded(ResultSet rs, int row) throws SQLException {
-        Timestamp finished = rs.getTimestamp("finished_at");
-        String outcome = rs.getString("outcome");
-        Map<String, ClassTotal> classes = new LinkedHashMap<>();
-        Array names = rs.getArray("class_names");
-        Array counts = rs.getArray("class_counts");
-        Array bytes = rs.getArray("class_bytes");
-        if (names != null && counts != null) {
-            String[] n = (String[]) names.getArray();
-            Long[] c = (Long[]) counts.getArray();
-            Long[] b = bytes == null ? null : (Long[]) bytes.getArray();
-            for (int i = 0; i < n.length; i++) {
-                classes.put(n[i], new ClassTotal(c[i], b == null ? -1 : b[i]));
-            }
-        }
-        return new PackJob(
-                rs.getLong("id"),
-                outcome == null ? "running" : outcome,
-                new PackRequest(
-                        Duration.ofSeconds(rs.getLong("grace_seconds")),
-                        rs.getBoolean("dry_run"),
-                        rs.getBoolean("include_cycles"),
-                        rs.getBoolean("object_tid_for_unknown_history")),
-                String.valueOf(rs.getString("requested_by")),
-                rs.getTimestamp("started_at").toInstant(),
-                finished == null ? null : finished.toInstant(),
-                new PackJob.Progress(
-                        finished == null ? "running elsewhere" : "finished",
-                        rs.getObject("candidates") == null ? -1 : rs.getLong("candidates"),
-                        rs.getLong("examined"),
-                        rs.getLong("objects"),
-                        rs.getLong("bytes"),
-                        rs.getLong("large_objects"),
-                        rs.getLong("blobs"),
-                        rs.getDouble("rate"),
-                        null),
-                rs.getObject("index_seconds") == null
-                        ? CollectionProgress.Timings.NONE
-                        : new CollectionProgress.Timings(
-                                rs.getDouble("index_seconds"),
-                                rs.getDouble("mark_seconds"),
-                                rs.getDouble("deletion_seconds"),
-                                rs.getDouble("housekeeping_seconds"),
-                                rs.getDouble("fence_hold_p99_ms")),
-                String.valueOf(rs.getString("message") == null ? "" : rs.getString("message")),
-                classes,
-                String.valueOf(rs.getString("housekeeping") == null ? "" : rs.getString("housekeeping")));
     }
 }
