@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -487,12 +488,12 @@ abstract class CollectorContract {
 
     @ParameterizedTest
     @EnumSource(BlobLayout.class)
-    void anotherDatabasesBlobDirectoryIsNeverTouched(BlobLayout layout) throws Exception {
+    void anotherDatabasesBlobDirectoryIsNeverTouched(BlobLayout layout, @TempDir Path scratch) throws Exception {
         ObjectGraph g = graph();
         Path root = blobRoot(db());
         empty(root);
         // this database's blobs live where Plone mounts them; the packer is pointed at another database's
-        BlobDirectory ours = BlobDirectory.create(Files.createTempDirectory("ours"), layout);
+        BlobDirectory ours = BlobDirectory.create(scratch, layout);
         RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), ours);
         long live = blobs.newOid(), dead = blobs.newOid(), plain = g.newOid();
         try {
@@ -541,10 +542,10 @@ abstract class CollectorContract {
     }
 
     @Test
-    void anEmptyOrUnmarkedBlobDirectoryHoldsBlobRemoval() throws Exception {
+    void anEmptyOrUnmarkedBlobDirectoryHoldsBlobRemoval(@TempDir Path scratch) throws Exception {
         graph();
         Path root = blobRoot(db());
-        BlobDirectory ours = BlobDirectory.create(Files.createTempDirectory("ours"), BlobLayout.BUSHY);
+        BlobDirectory ours = BlobDirectory.create(scratch, BlobLayout.BUSHY);
         RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), ours);
         long live = blobs.newOid(), dead = blobs.newOid();
         try {

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -35,9 +36,11 @@ class RestoredDatabaseTest {
 
     static Path blobs;
 
+    @TempDir
+    static Path work;
+
     @BeforeAll
     static void restore() throws Exception {
-        Path work = Files.createTempDirectory("restored");
         RelStorageFixture.restore(db, "pubfs", work);
         blobs = RelStorageFixture.extractBlobs("pubfs", work);
     }

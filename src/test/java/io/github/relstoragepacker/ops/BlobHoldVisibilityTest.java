@@ -16,7 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
@@ -50,9 +50,12 @@ class BlobHoldVisibilityTest {
     static Path mount;
     static long garbageBlob;
 
+    @TempDir
+    static Path scratch;
+
     @BeforeAll
     static void aSiteWithBlobsAndAnEmptyMount() throws Exception {
-        BlobDirectory plones = BlobDirectory.create(Files.createTempDirectory("plone-blobs"), BlobLayout.BUSHY);
+        BlobDirectory plones = BlobDirectory.create(scratch.resolve("plone-blobs"), BlobLayout.BUSHY);
         RelStorageWriter writer =
                 new RelStorageWriter(db.dataSource(), RelStorageSchema.HISTORY_FREE_ADVISORY_LOCK.generation(), plones);
         long live = writer.newOid();
@@ -60,7 +63,7 @@ class BlobHoldVisibilityTest {
         writer.commitBlob(live, ZodbRecords.blob(), "live".getBytes(StandardCharsets.US_ASCII));
         writer.commitBlob(garbageBlob, ZodbRecords.blob(), "garbage".getBytes(StandardCharsets.US_ASCII));
         new ObjectGraph(writer).commit(Map.of(0L, List.of(live)));
-        mount = BlobDirectory.create(Files.createTempDirectory("empty-mount"), BlobLayout.BUSHY)
+        mount = BlobDirectory.create(scratch.resolve("empty-mount"), BlobLayout.BUSHY)
                 .root();
     }
 
