@@ -253,6 +253,10 @@ final class BlobDirectory {
      * Only what is provably the object's is touched: nothing at all unless the deleted state's own
      * revision file is there (otherwise the directory may be another database's, whose oids collide with
      * ours), and nothing while an upload is in flight (a commit re-creating the object).
+     *
+     * <p>That file, the proof, goes last, so a process that dies half-way leaves a directory the next
+     * removal recognises: with the proof and some older revisions, or, once the proof went, empty, which
+     * holds nothing of anyone's and is pruned.
      */
     Removal removeDeleted(long zoid, long tid) throws IOException {
         Path dir = oidDirectory(zoid);
@@ -263,20 +267,25 @@ final class BlobDirectory {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             entries.forEach(files::add);
         }
+        if (files.isEmpty()) {
+            prune(dir);
+            return Removal.NONE;
+        }
         if (files.stream().anyMatch(f -> f.getFileName().toString().contains(".tmp"))) {
             return new Removal(0, Kept.UPLOADING);
         }
-        if (!files.contains(dir.resolve(BlobLayout.blobFileName(tid)))) {
-            return files.isEmpty() ? Removal.NONE : new Removal(0, Kept.NOT_OURS);
+        Path proof = dir.resolve(BlobLayout.blobFileName(tid));
+        if (!files.contains(proof)) {
+            return new Removal(0, Kept.NOT_OURS);
         }
         int removed = 0;
         boolean newerRevision = false;
         for (Path file : files) {
             Long revision = revisionTid(file.getFileName().toString());
-            if (revision == null) {
+            if (revision == null || file.equals(proof)) {
                 continue;
             }
-            if (Long.compareUnsigned(revision, tid) <= 0) {
+            if (Long.compareUnsigned(revision, tid) < 0) {
                 Files.deleteIfExists(file);
                 removed++;
             } else {
@@ -285,6 +294,10 @@ final class BlobDirectory {
         }
         if (!newerRevision) {
             Files.deleteIfExists(dir.resolve(".lock"));
+        }
+        Files.delete(proof);
+        removed++;
+        if (!newerRevision) {
             prune(dir);
         }
         return new Removal(removed, null);

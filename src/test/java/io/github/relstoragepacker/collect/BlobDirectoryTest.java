@@ -3,6 +3,7 @@ package io.github.relstoragepacker.collect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,6 +43,37 @@ class BlobDirectoryTest {
 
         assertThat(root.resolve("0x00")).doesNotExist();
         assertThat(root).exists();
+    }
+
+    @Test
+    void aRemovalThatStoppedHalfWayIsFinishedByTheNextOne() throws Exception {
+        BlobDirectory blobs = BlobDirectory.open(root);
+        Path oid = Files.createDirectories(blobs.oidDirectory(7));
+        Path proof = Files.writeString(oid.resolve("0x03441422948b4400.blob"), "last");
+        // an older revision that cannot be removed: the removal fails there, as a process dying there stops
+        Path stuck = Files.createDirectories(oid.resolve("0x03441422948b4399.blob"));
+        Files.writeString(stuck.resolve("inside"), "");
+
+        assertThatThrownBy(() -> blobs.removeDeleted(7, 0x03441422948b4400L)).isInstanceOf(IOException.class);
+        assertThat(proof)
+                .as("the file that proves the directory ours goes last")
+                .exists();
+
+        Files.delete(stuck.resolve("inside"));
+        assertThat(blobs.removeDeleted(7, 0x03441422948b4400L).files()).isEqualTo(2);
+        assertThat(root.resolve("0x00")).doesNotExist();
+    }
+
+    @Test
+    void anEmptyDirectoryOfADeletedObjectIsPruned() throws Exception {
+        BlobDirectory blobs = BlobDirectory.open(root);
+        Files.createDirectories(blobs.oidDirectory(7));
+        Files.writeString(Files.createDirectories(blobs.oidDirectory(0x0100)).resolve("0x0344.blob"), "live");
+
+        assertThat(blobs.removeDeleted(7, 0x03441422948b4400L)).isEqualTo(BlobDirectory.Removal.NONE);
+
+        assertThat(blobs.oidDirectory(7)).doesNotExist();
+        assertThat(blobs.oidDirectory(0x0100).resolve("0x0344.blob")).exists();
     }
 
     @Test

@@ -13,11 +13,14 @@ import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -27,12 +30,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The packaged daemon, SIGKILLed again and again while it deletes garbage with blob files in a shared
- * blob directory: while a batch holds RelStorage's commit lock (seen in {@code pg_locks}), while the
- * journal lists the objects of a committed batch the index has not forgotten yet, and while the
- * outbox lists the directories of a committed batch whose files are not removed yet; the test checks
- * that every kind of kill happened. After a last, undisturbed run: every object
- * reachable at the start is still there with its blob, every garbage object is gone with its blob
- * directory, the outbox is empty, and the index verifies clean. Nothing is fixed by hand in between.
+ * blob directory. Two kills land at points held open by row locks the test takes, so that timing
+ * cannot skip them: while a batch holds RelStorage's commit lock (seen in {@code pg_locks}), and after a
+ * batch's commit while the journal and the blob outbox list its objects and the index has not forgotten
+ * them. Then kills while the outbox lists directories whose files are being removed, and at random
+ * moments. After a last, undisturbed run: every object reachable at the start is still there with its
+ * blob, every garbage object is gone with its blob directory, the journal and the outbox are empty, and
+ * the index verifies clean. Nothing is fixed by hand in between.
  */
 class CollectorCrashIT {
 
@@ -76,48 +80,58 @@ class CollectorCrashIT {
         }
         assertThat(withBlob).as("objects with blob files").hasSizeGreaterThan(100);
 
-        // Rounds take turns: kill while the daemon holds RelStorage's commit lock (a batch is open), while
-        // the journal lists deleted objects (a batch committed, the index not yet told), and while the
-        // outbox lists blob directories (a batch committed, its files not yet removed).
-        boolean killedMidBatch = false;
-        boolean killedBeforeIndexUpdate = false;
-        boolean killedBeforeBlobRemoval = false;
-        for (int round = 0;
-                round < 12 && !(killedMidBatch && killedBeforeIndexUpdate && killedBeforeBlobRemoval);
-                round++) {
-            int kind = round % 3;
-            AtomicBoolean fenceSeen = new AtomicBoolean();
+        // Two kills land at chosen points, held there by row locks this test takes, so that neither is left
+        // to timing: while a batch holds RelStorage's commit lock (its DELETE waits for garbage rows locked
+        // here), and after a batch's commit but before the index forgets its objects (the forgetting waits
+        // for index rows locked here), when the journal and the blob outbox both list the batch.
+        try (Connection holder = lockRows(jdbc, "object_state", garbage)) {
+            Process daemon = start("under-the-fence", Duration.ofSeconds(30));
+            try {
+                await(() -> fenceHeld(jdbc), daemon, Duration.ofSeconds(90));
+            } finally {
+                kill(daemon);
+            }
+            holder.rollback();
+        }
+        assertThat(rows(jdbc, "packer.deleted"))
+                .as("the batch killed under the fence left no journal")
+                .isZero();
+        assertThat(count(jdbc)).isEqualTo(before.zoids().size());
+
+        try (Connection holder = lockRows(jdbc, "packer.object", garbage)) {
+            Process daemon = start("before-the-index-forgets");
+            try {
+                await(
+                        () -> rows(jdbc, "packer.deleted") > 0 && rows(jdbc, "packer.blob_outbox") > 0,
+                        daemon,
+                        Duration.ofSeconds(90));
+            } finally {
+                kill(daemon);
+            }
+            holder.rollback();
+        }
+        assertThat(count(jdbc)).isLessThan(before.zoids().size());
+
+        // Then kills as soon as a round has deleted something (mostly before its blob files are removed),
+        // or once it is removing a later batch's files, until little garbage is left.
+        for (int round = 0; round < 4 && count(jdbc) > reachable.size(); round++) {
+            long atStart = count(jdbc);
+            boolean laterBatch = round % 2 == 1;
             Process daemon = start("round" + round);
             try {
                 await(
-                        () -> count(jdbc) == reachable.size()
-                                || switch (kind) {
-                                    case 0 -> seen(fenceSeen, fenceHeld(jdbc));
-                                    case 1 -> rows(jdbc, "packer.deleted") > 0;
-                                    default -> rows(jdbc, "packer.blob_outbox") > 0;
-                                },
+                        () -> {
+                            long now = count(jdbc);
+                            return now == reachable.size()
+                                    || now < atStart && (!laterBatch || rows(jdbc, "packer.blob_outbox") > 0);
+                        },
                         daemon,
                         Duration.ofSeconds(90),
                         0);
             } finally {
-                daemon.destroyForcibly();
-                assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            }
-            switch (kind) {
-                case 0 -> killedMidBatch |= fenceSeen.get();
-                case 1 -> killedBeforeIndexUpdate |= rows(jdbc, "packer.deleted") > 0;
-                default -> killedBeforeBlobRemoval |= rows(jdbc, "packer.blob_outbox") > 0;
+                kill(daemon);
             }
         }
-        assertThat(killedMidBatch)
-                .as("a kill landed while a batch held the commit lock")
-                .isTrue();
-        assertThat(killedBeforeIndexUpdate)
-                .as("a kill landed between a batch's commit and the index forgetting its objects")
-                .isTrue();
-        assertThat(killedBeforeBlobRemoval)
-                .as("a kill landed between a batch's commit and the removal of its blob files")
-                .isTrue();
 
         Process last = start("last");
         try {
@@ -157,6 +171,29 @@ class CollectorCrashIT {
         assertThat(report).contains("0 difference(s)");
     }
 
+    /**
+     * Locks the rows of {@code zoids} in {@code table} for update in a transaction of its own, held until
+     * the connection is rolled back or closed.
+     */
+    private static Connection lockRows(JdbcTemplate jdbc, String table, Set<Long> zoids) throws SQLException {
+        Connection holder = jdbc.getDataSource().getConnection();
+        holder.setAutoCommit(false);
+        try (PreparedStatement st = holder.prepareStatement("WITH l AS (SELECT zoid FROM " + table
+                + " WHERE zoid = ANY (?) FOR UPDATE)" + " SELECT count(*) FROM l")) {
+            st.setArray(1, holder.createArrayOf("bigint", zoids.toArray()));
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("rows locked in " + table).isEqualTo(zoids.size());
+            }
+        }
+        return holder;
+    }
+
+    private static void kill(Process daemon) throws InterruptedException {
+        daemon.destroyForcibly();
+        assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
     private long blobDirectoriesOf(Set<Long> zoids) {
         return zoids.stream()
                 .filter(z -> Files.isDirectory(BlobLayout.BUSHY.oidDirectory(blobs, z)))
@@ -165,13 +202,6 @@ class CollectorCrashIT {
 
     private static long count(JdbcTemplate jdbc) {
         return jdbc.queryForObject("SELECT count(*) FROM object_state", Long.class);
-    }
-
-    private static boolean seen(AtomicBoolean flag, boolean now) {
-        if (now) {
-            flag.set(true);
-        }
-        return now;
     }
 
     /** Whether a relstorage-packer session holds RelStorage's commit lock (advisory -1) right now. */
@@ -194,6 +224,10 @@ class CollectorCrashIT {
     }
 
     private Process start(String name) throws Exception {
+        return start(name, Duration.ofMillis(20));
+    }
+
+    private Process start(String name, Duration maxFenceHold) throws Exception {
         File log = Path.of("target", "collector-crash-" + name + ".log").toFile();
         return new ProcessBuilder(PackagedJar.command(
                         db,
@@ -203,7 +237,7 @@ class CollectorCrashIT {
                         "--packer.collector.grace=0s",
                         "--packer.collector.drain-interval=200ms",
                         "--packer.collector.mark-interval=2s",
-                        "--packer.collector.max-fence-hold=20ms",
+                        "--packer.collector.max-fence-hold=" + maxFenceHold.toMillis() + "ms",
                         "--packer.collector.blob-directory=" + blobs))
                 .redirectErrorStream(true)
                 .redirectOutput(log)
