@@ -7,8 +7,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -20,6 +22,9 @@ import org.springframework.stereotype.Component;
  * Counts of what the index holds (objects, garbage pending, their bytes), recounted every {@code
  * statistics-interval} so that status requests and Prometheus scrapes cost nothing, whatever their
  * rate. Standby instances count too: the numbers come from the shared index, not from this process.
+ * A build that finishes (here or on another instance) is counted within a second rather than at the
+ * next interval: a look at {@code packer.progress} each second finds it, so the status and the gauges
+ * never show a ready index as unknown.
  */
 @Component
 public class IndexStatistics {
@@ -27,10 +32,14 @@ public class IndexStatistics {
     private static final Logger log = LoggerFactory.getLogger(IndexStatistics.class);
 
     private final DataSource dataSource;
+    private final Duration interval;
     private volatile @Nullable Counts latest;
+    private long nextRecountNanos;
 
-    IndexStatistics(DataSource dataSource, MeterRegistry registry) {
+    IndexStatistics(DataSource dataSource, IndexProperties properties, MeterRegistry registry) {
         this.dataSource = dataSource;
+        this.interval = properties.statisticsInterval();
+        this.nextRecountNanos = System.nanoTime() + interval.toNanos();
         Gauge.builder("packer.index.objects", this, s -> value(s.latest, Counts::objects))
                 .description("Objects in the index, as of the last recount")
                 .baseUnit("objects")
@@ -98,14 +107,25 @@ public class IndexStatistics {
         return latest;
     }
 
-    @Scheduled(
-            fixedDelayString = "${packer.index.statistics-interval:30s}",
-            initialDelayString = "${packer.index.statistics-interval:30s}")
+    @Scheduled(fixedDelay = 1, initialDelay = 1, timeUnit = TimeUnit.SECONDS)
     void scheduledRecount() {
         try {
-            recount();
+            Counts last = latest;
+            boolean due = System.nanoTime() - nextRecountNanos >= 0;
+            if (due || (last == null || !"ready".equals(last.phase())) && readyNow()) {
+                nextRecountNanos = System.nanoTime() + interval.toNanos();
+                recount();
+            }
         } catch (SQLException e) {
             log.debug("Index statistics not available: {}", e.getMessage());
+        }
+    }
+
+    private boolean readyNow() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT phase FROM packer.progress")) {
+            return rs.next() && "ready".equalsIgnoreCase(rs.getString(1));
         }
     }
 
