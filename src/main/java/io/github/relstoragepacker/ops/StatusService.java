@@ -8,6 +8,7 @@ import io.github.relstoragepacker.collect.CollectionSchedule;
 import io.github.relstoragepacker.collect.CollectorProperties;
 import io.github.relstoragepacker.collect.PackJob;
 import io.github.relstoragepacker.collect.PackJobs;
+import io.github.relstoragepacker.collect.PauseSwitch;
 import io.github.relstoragepacker.index.IndexMaintainer;
 import io.github.relstoragepacker.index.IndexStatistics;
 import io.github.relstoragepacker.relstorage.LockHolders;
@@ -17,6 +18,7 @@ import io.github.relstoragepacker.relstorage.Tids;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -74,8 +76,11 @@ public class StatusService {
         String reason = null;
         String phase;
         String hold = schedule.holdReason();
-        if (loop.paused()) {
+        PauseSwitch.Paused paused = loop.pause();
+        if (paused != null) {
             phase = "paused";
+            reason = "paused by " + paused.by() + " since " + paused.since().truncatedTo(ChronoUnit.SECONDS)
+                    + "; POST /api/v1/resume restarts the continuous collection (explicit packs still run)";
         } else if (index.phase() == IndexMaintainer.Phase.WAITING_FOR_DATABASE) {
             phase = "waiting for database";
             reason = databaseProblem();
@@ -106,7 +111,7 @@ public class StatusService {
         return new DaemonStatus(
                 phase,
                 reason,
-                loop.paused(),
+                paused != null,
                 index.active(),
                 counts == null ? null : index(counts),
                 Double.isNaN(lag) ? null : lag,

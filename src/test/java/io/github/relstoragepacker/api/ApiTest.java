@@ -313,6 +313,10 @@ class ApiTest {
                 .isTrue();
         try {
             assertThat(status().path("phase").asString()).isEqualTo("paused");
+            assertThat(status().path("reason").asString())
+                    .as("who paused, and how to resume")
+                    .startsWith("paused by token since ")
+                    .contains("POST /api/v1/resume");
             assertThat(jdbc.queryForObject("SELECT paused_by FROM packer.pause", String.class))
                     .as("kept where a restarted or another instance reads it")
                     .isEqualTo("token");
