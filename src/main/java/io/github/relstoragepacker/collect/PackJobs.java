@@ -184,7 +184,7 @@ public class PackJobs {
         if (did.isEmpty() || result.message().isEmpty()) {
             return did.isEmpty() ? result.message() : did + ".";
         }
-        return did + "; " + result.message();
+        return did + ". " + result.message();
     }
 
     /** State bytes as an operator reads them: 2,560 B, 5.6 MiB. */
