@@ -340,8 +340,10 @@ public class IndexMaintainer {
     }
 
     /**
-     * Throws the index away, keeping the blob outbox (files still to remove) and the history of runs;
-     * the next step builds it again from scratch. Objects' "unreachable since" restarts at the new
+     * Throws the index away, keeping the blob outbox (files still to remove), the deletion journal (a
+     * batch committed just before, whose blob files are not in the outbox yet) and the history of runs;
+     * the next step builds it again from scratch. A journal row outlives the rebuild harmlessly: its
+     * object is gone from {@code object_state}, so the rebuilt index has nothing of it to forget. Objects' "unreachable since" restarts at the new
      * build, so nothing becomes collectable earlier than it would have.
      */
     public void discard() throws SQLException {
@@ -351,7 +353,7 @@ public class IndexMaintainer {
             try (Statement st = c.createStatement()) {
                 leader.requireHeld(c);
                 st.execute("TRUNCATE packer.object, packer.ref, packer.unreferenced, packer.unreachable,"
-                        + " packer.quarantine, packer.build_range, packer.deleted");
+                        + " packer.quarantine, packer.build_range");
                 st.execute("UPDATE packer.progress SET phase = 'empty', watermark = 0, build_snapshot_tid = NULL,"
                         + " build_since_tid = NULL, build_started_at = NULL, build_finished_at = NULL, first_mark_tid = NULL,"
                         + " last_mark_tid = NULL, reconciled_at = NULL");

@@ -486,6 +486,38 @@ abstract class CollectorContract {
         }
     }
 
+    @Test
+    void theBlobFilesOfABatchCommittedJustBeforeTheIndexWasDiscardedStillGo() throws Exception {
+        graph();
+        Path root = blobRoot(db());
+        empty(root);
+        BlobDirectory files = BlobDirectory.create(root, BlobLayout.BUSHY);
+        RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), files);
+        long live = blobs.newOid(), dead = blobs.newOid();
+        try {
+            blobs.commitBlob(live, ZodbRecords.blob(), bytes("live"));
+            long tid = blobs.commitBlob(dead, ZodbRecords.blob(), bytes("dead"));
+            commitLinked(Map.of(), live);
+            // a batch deleted it and journaled it, and its process died before the blob outbox heard of it
+            JdbcTemplate jdbc = new JdbcTemplate(db().dataSource());
+            jdbc.update("DELETE FROM object_state WHERE zoid = ?", dead);
+            jdbc.update("INSERT INTO packer.deleted (zoid, tid, since_tid) VALUES (?, ?, ?)", dead, tid, tid);
+
+            loop.rebuildIndex();
+            assertThat(loop.refreshIndex()).isTrue();
+            CollectionResult result = pack(Duration.ZERO);
+
+            assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+            assertThat(blobGuard.onHold()).isFalse();
+            assertThat(files.oidDirectory(dead)).doesNotExist();
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM packer.deleted", Long.class))
+                    .isZero();
+            assertThat(exists(live)).isTrue();
+        } finally {
+            retireBlobs(live);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(BlobLayout.class)
     void anotherDatabasesBlobDirectoryIsNeverTouched(BlobLayout layout, @TempDir Path scratch) throws Exception {
