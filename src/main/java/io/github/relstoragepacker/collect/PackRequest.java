@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.collect;
 
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * What an operator asks of one pack.
@@ -23,6 +24,15 @@ public record PackRequest(Duration grace, boolean dryRun, boolean includeCycles,
     /** The grace of zodbpack's {@code --days}: days of 24 hours, fractions to the millisecond. */
     public static Duration graceOfDays(double days) {
         return Duration.ofMillis(Math.round(days * Duration.ofDays(1).toMillis()));
+    }
+
+    /** As the log names it: {@code grace 26h3m, cycles included, dry run}. */
+    @Override
+    public String toString() {
+        return "grace " + grace.toString().substring(2).toLowerCase(Locale.ROOT)
+                + (includeCycles ? ", cycles included" : ", unreferenced objects only")
+                + (dryRun ? ", dry run" : "")
+                + (objectTidForUnknownHistory ? ", unknown history judged by the object's own tid" : "");
     }
 
     CollectionKind kind() {
