@@ -195,7 +195,7 @@ final class Collector {
             throws Exception {
         c.setAutoCommit(false);
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-        DeletionBatch.prepare(c);
+        GarbageBatch.prepare(c);
         c.commit();
         DeletionRun run =
                 new DeletionRun(c, kind, cutoff, generation, new DeletionBatch(index, properties), outbox, progress);

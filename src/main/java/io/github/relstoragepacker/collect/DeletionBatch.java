@@ -112,11 +112,6 @@ final class DeletionBatch {
         this.properties = properties;
     }
 
-    /** Creates the session's temporary tables; once per connection. */
-    static void prepare(Connection c) throws SQLException {
-        GarbageBatch.prepare(c);
-    }
-
     /** Chooses the next batch of cycle candidates after {@code cursor}, in one committed transaction. */
     Choice chooseUnreachable(Connection c, Eligibility cutoff, long cursor, int size) throws SQLException {
         return choose(c, () -> GarbageBatch.addCandidates(c, cutoff, cursor, size), cursor, false);
