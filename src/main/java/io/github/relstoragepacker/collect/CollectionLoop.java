@@ -338,11 +338,6 @@ public class CollectionLoop implements SmartLifecycle {
         return pause.paused() != null;
     }
 
-    /** The operator's pause in force (who, since when), or null. */
-    public PauseSwitch.@Nullable Paused pause() {
-        return pause.paused();
-    }
-
     /** The run under way (scheduled or explicit), or null when idle. */
     public @Nullable CollectionProgress current() {
         return current;

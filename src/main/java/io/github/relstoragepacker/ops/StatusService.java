@@ -38,6 +38,7 @@ public class StatusService {
     private final IndexMaintainer index;
     private final IndexStatistics statistics;
     private final CollectionLoop loop;
+    private final PauseSwitch pause;
     private final CollectionSchedule schedule;
     private final PackJobs packs;
     private final TargetDatabase target;
@@ -50,6 +51,7 @@ public class StatusService {
             IndexMaintainer index,
             IndexStatistics statistics,
             CollectionLoop loop,
+            PauseSwitch pause,
             CollectionSchedule schedule,
             PackJobs packs,
             TargetDatabase target,
@@ -62,6 +64,7 @@ public class StatusService {
         this.index = index;
         this.statistics = statistics;
         this.loop = loop;
+        this.pause = pause;
         this.schedule = schedule;
         this.packs = packs;
         this.target = target;
@@ -76,7 +79,7 @@ public class StatusService {
         String reason = null;
         String phase;
         String hold = schedule.holdReason();
-        PauseSwitch.Paused paused = loop.pause();
+        PauseSwitch.Paused paused = pause.paused();
         if (paused != null) {
             phase = "paused";
             reason = "paused by " + paused.by() + " since " + paused.since().truncatedTo(ChronoUnit.SECONDS)

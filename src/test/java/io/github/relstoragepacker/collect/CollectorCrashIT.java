@@ -114,7 +114,7 @@ class CollectorCrashIT {
 
         // Then kills as soon as a round has deleted something (mostly before its blob files are removed),
         // or once it is removing a later batch's files, until little garbage is left.
-        for (int round = 0; round < 4 && count(jdbc) > reachable.size(); round++) {
+        for (int round = 0; round < 2 && count(jdbc) > reachable.size(); round++) {
             long atStart = count(jdbc);
             boolean laterBatch = round % 2 == 1;
             Process daemon = start("round" + round);
