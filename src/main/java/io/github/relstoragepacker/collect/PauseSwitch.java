@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.collect;
 
+import io.github.relstoragepacker.relstorage.TargetDatabase;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
@@ -29,6 +30,7 @@ public class PauseSwitch {
     private static final Logger log = LoggerFactory.getLogger(PauseSwitch.class);
 
     private final JdbcTemplate jdbc;
+    private final TargetDatabase target;
     private volatile @Nullable Paused paused;
     private volatile long readAtNanos;
     private volatile boolean read;
@@ -36,8 +38,9 @@ public class PauseSwitch {
     /** A pause: since when, and who asked for it. */
     public record Paused(Instant since, String by) {}
 
-    PauseSwitch(DataSource dataSource, MeterRegistry registry) {
+    PauseSwitch(DataSource dataSource, TargetDatabase target, MeterRegistry registry) {
         this.jdbc = new JdbcTemplate(dataSource);
+        this.target = target;
         Gauge.builder("packer.collector.paused", this, p -> p.paused() == null ? 0 : 1)
                 .description("1 while an operator has paused the continuous collection")
                 .register(registry);
@@ -68,6 +71,11 @@ public class PauseSwitch {
     }
 
     private void refresh() {
+        if (target.current() == null) {
+            // never probed successfully: no switch to read, and health and scrapes must not wait for the pool
+            readAtNanos = System.nanoTime();
+            return;
+        }
         try {
             List<Paused> rows = jdbc.query(
                     "SELECT paused_at, paused_by FROM packer.pause",
