@@ -71,7 +71,7 @@ public class PauseSwitch {
     }
 
     private void refresh() {
-        if (target.current() == null) {
+        if (target.known() == null) {
             // never probed successfully: no switch to read, and health and scrapes must not wait for the pool
             readAtNanos = System.nanoTime();
             return;

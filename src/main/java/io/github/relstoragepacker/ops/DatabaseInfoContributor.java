@@ -20,7 +20,7 @@ class DatabaseInfoContributor implements InfoContributor {
 
     @Override
     public void contribute(Info.Builder builder) {
-        RelStorageDatabase db = target.current();
+        RelStorageDatabase db = target.known();
         Map<String, Object> details = new LinkedHashMap<>();
         if (db == null) {
             details.put("reachable", false);

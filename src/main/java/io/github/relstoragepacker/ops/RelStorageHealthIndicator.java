@@ -30,7 +30,7 @@ class RelStorageHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        RelStorageDatabase db = target.current();
+        RelStorageDatabase db = target.known();
         if (db == null) {
             return Health.down()
                     .withDetail("state", RelStorageState.UNREACHABLE.detail())

@@ -141,7 +141,7 @@ public class StatusService {
 
     /** Who holds RelStorage's commit and pack locks and our leader lock now; empty if unknown. */
     public List<LockHolders.Holder> locks() throws SQLException {
-        RelStorageDatabase db = target.current();
+        RelStorageDatabase db = target.known();
         if (db == null || db.generation() == null) {
             return List.of();
         }
@@ -161,7 +161,7 @@ public class StatusService {
     }
 
     private @Nullable String databaseProblem() {
-        RelStorageDatabase db = target.current();
+        RelStorageDatabase db = target.known();
         if (db == null) {
             return "the database cannot be reached: " + target.failure();
         }
@@ -184,7 +184,7 @@ public class StatusService {
     }
 
     private DaemonStatus.Database database() {
-        RelStorageDatabase db = target.current();
+        RelStorageDatabase db = target.known();
         if (db == null) {
             return new DaemonStatus.Database(
                     false, "not reachable: " + target.failure(), null, "unknown", List.of(), List.of());

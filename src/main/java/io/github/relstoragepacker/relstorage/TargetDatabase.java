@@ -1,7 +1,5 @@
 package io.github.relstoragepacker.relstorage;
 
-import java.time.Duration;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -15,10 +13,10 @@ import org.springframework.stereotype.Component;
  * The RelStorage database this daemon serves, as last probed.
  *
  * <p>Probed once the application is ready, and again on demand until a probe succeeds, so a database
- * that is down at start-up delays nothing but is recognised as soon as it answers. Until then a probe
- * runs at most once per {@link #RETRY} and nobody waits for one under way: while the database is
- * down, health checks, scrapes and the status page answer at once with the last failure instead of
- * queueing behind connection attempts (each of which the pool makes last a second). What was found,
+ * that is down at start-up delays nothing but is recognised as soon as it answers. Health checks,
+ * scrapes and the status page read what is {@linkplain #known known} and never probe: while the
+ * database is down they answer at once with the last failure instead of queueing behind connection
+ * attempts (each of which the pool makes last a second). What was found,
  * and every reason collection would be refused, is logged once in sentences naming the fix. A failing
  * probe is logged once per distinct cause (a health check probes every few seconds), naming the server,
  * database and role tried and what to check; its stack trace only at DEBUG.
@@ -28,15 +26,10 @@ public class TargetDatabase {
 
     private static final Logger log = LoggerFactory.getLogger(TargetDatabase.class);
 
-    /** How long a failed probe's answer stands before the next caller probes again. */
-    static final Duration RETRY = Duration.ofSeconds(1);
-
     private final DatabaseProbe probe;
     private final ConnectionTarget target;
-    private final ReentrantLock probing = new ReentrantLock();
     private volatile @Nullable RelStorageDatabase found;
     private volatile @Nullable String failure;
-    private volatile long nextProbeNanos = System.nanoTime();
 
     TargetDatabase(DataSource dataSource) {
         this.probe = new DatabaseProbe(dataSource);
@@ -48,24 +41,22 @@ public class TargetDatabase {
         current();
     }
 
-    /**
-     * The probe result; while no probe has succeeded, probes now unless one failed less than {@link
-     * #RETRY} ago or another thread is probing. Null while the database cannot be probed.
-     */
+    /** The probe result, probing now if no probe has succeeded yet; null while the database cannot be probed. */
     public @Nullable RelStorageDatabase current() {
         RelStorageDatabase result = found;
-        if (result != null || System.nanoTime() - nextProbeNanos < 0 || !probing.tryLock()) {
-            return result;
-        }
-        try {
-            return probeOnce();
-        } finally {
-            nextProbeNanos = System.nanoTime() + RETRY.toNanos();
-            probing.unlock();
-        }
+        return result != null ? result : probeOnce();
     }
 
-    private @Nullable RelStorageDatabase probeOnce() {
+    /**
+     * What the last successful probe found, or null, without probing: for health checks, scrapes and
+     * status requests, which must answer at once while the database is down. The index maintainer's
+     * steps probe again until the database answers.
+     */
+    public @Nullable RelStorageDatabase known() {
+        return found;
+    }
+
+    private synchronized @Nullable RelStorageDatabase probeOnce() {
         RelStorageDatabase result = found;
         if (result != null) {
             return result;
