@@ -340,11 +340,11 @@ public class IndexMaintainer {
     }
 
     /**
-     * Throws the index away, keeping the blob outbox (files still to remove), the deletion journal (a
-     * batch committed just before, whose blob files are not in the outbox yet) and the history of runs;
-     * the next step builds it again from scratch. A journal row outlives the rebuild harmlessly: its
-     * object is gone from {@code object_state}, so the rebuilt index has nothing of it to forget. Objects' "unreachable since" restarts at the new
-     * build, so nothing becomes collectable earlier than it would have.
+     * Throws the index away, keeping the blob outbox, the deletion journal (a batch committed just before
+     * may not have reached the outbox; its objects are gone from {@code object_state}, so the new index
+     * has nothing of them to forget) and the history of runs; the next step builds it again from scratch.
+     * Objects' "unreachable since" restarts at the new build: nothing becomes collectable earlier than
+     * it would have.
      */
     public void discard() throws SQLException {
         writes.lock();

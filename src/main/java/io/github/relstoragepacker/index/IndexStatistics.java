@@ -122,10 +122,8 @@ public class IndexStatistics {
     }
 
     private boolean readyNow() throws SQLException {
-        try (Connection c = dataSource.getConnection();
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT phase FROM packer.progress")) {
-            return rs.next() && "ready".equalsIgnoreCase(rs.getString(1));
+        try (Connection c = dataSource.getConnection()) {
+            return IndexState.read(c).phase() == IndexState.Phase.READY;
         }
     }
 

@@ -16,8 +16,8 @@ import org.springframework.stereotype.Component;
  * that is down at start-up delays nothing but is recognised as soon as it answers. Health checks,
  * scrapes and the status page read what is {@linkplain #known known} and never probe: while the
  * database is down they answer at once with the last failure instead of queueing behind connection
- * attempts (each of which the pool makes last a second). What was found,
- * and every reason collection would be refused, is logged once in sentences naming the fix. A failing
+ * attempts (each of which the pool makes last a second). What was found, and every reason collection
+ * would be refused, is logged once in sentences naming the fix. A failing
  * probe is logged once per distinct cause (a health check probes every few seconds), naming the server,
  * database and role tried and what to check; its stack trace only at DEBUG.
  */

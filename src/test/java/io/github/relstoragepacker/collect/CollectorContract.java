@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -437,11 +438,8 @@ abstract class CollectorContract {
     @ParameterizedTest
     @EnumSource(BlobLayout.class)
     void blobFilesGoWithTheirObjectsAndStaleRevisionsWithHousekeeping(BlobLayout layout) throws Exception {
-        graph();
-        Path root = blobRoot(db());
-        empty(root);
-        BlobDirectory files = BlobDirectory.create(root, layout);
-        RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), files);
+        BlobDirectory files = freshBlobDirectory(layout);
+        RelStorageWriter blobs = blobWriter(files);
         long live = blobs.newOid(), dead = blobs.newOid(), uploading = blobs.newOid();
         try {
             long liveOld = blobs.commitBlob(live, ZodbRecords.blob(), bytes("v1"));
@@ -488,11 +486,8 @@ abstract class CollectorContract {
 
     @Test
     void theBlobFilesOfABatchCommittedJustBeforeTheIndexWasDiscardedStillGo() throws Exception {
-        graph();
-        Path root = blobRoot(db());
-        empty(root);
-        BlobDirectory files = BlobDirectory.create(root, BlobLayout.BUSHY);
-        RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), files);
+        BlobDirectory files = freshBlobDirectory(BlobLayout.BUSHY);
+        RelStorageWriter blobs = blobWriter(files);
         long live = blobs.newOid(), dead = blobs.newOid();
         try {
             blobs.commitBlob(live, ZodbRecords.blob(), bytes("live"));
@@ -526,7 +521,7 @@ abstract class CollectorContract {
         empty(root);
         // this database's blobs live where Plone mounts them; the packer is pointed at another database's
         BlobDirectory ours = BlobDirectory.create(scratch, layout);
-        RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), ours);
+        RelStorageWriter blobs = blobWriter(ours);
         long live = blobs.newOid(), dead = blobs.newOid(), plain = g.newOid();
         try {
             blobs.commitBlob(live, ZodbRecords.blob(), bytes("ours, live"));
@@ -578,7 +573,7 @@ abstract class CollectorContract {
         graph();
         Path root = blobRoot(db());
         BlobDirectory ours = BlobDirectory.create(scratch, BlobLayout.BUSHY);
-        RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), ours);
+        RelStorageWriter blobs = blobWriter(ours);
         long live = blobs.newOid(), dead = blobs.newOid();
         try {
             blobs.commitBlob(live, ZodbRecords.blob(), bytes("live"));
@@ -620,11 +615,8 @@ abstract class CollectorContract {
 
     @Test
     void aDeletedObjectWithoutItsOwnRevisionFileLeavesItsDirectory() throws Exception {
-        graph();
-        Path root = blobRoot(db());
-        empty(root);
-        BlobDirectory files = BlobDirectory.create(root, BlobLayout.LAWN);
-        RelStorageWriter blobs = new RelStorageWriter(db().dataSource(), schema().generation(), files);
+        BlobDirectory files = freshBlobDirectory(BlobLayout.LAWN);
+        RelStorageWriter blobs = blobWriter(files);
         List<Long> live = new ArrayList<>();
         try {
             for (int i = 0; i < 10; i++) {
@@ -650,6 +642,19 @@ abstract class CollectorContract {
         } finally {
             retireBlobs(live.stream().mapToLong(Long::longValue).toArray());
         }
+    }
+
+    /** An empty blob directory of {@code layout} at this database's blob root, after {@link #graph()}. */
+    private BlobDirectory freshBlobDirectory(BlobLayout layout) throws Exception {
+        graph();
+        Path root = blobRoot(db());
+        empty(root);
+        return BlobDirectory.create(root, layout);
+    }
+
+    /** A RelStorage writer of this test's lock generation that keeps blob files in {@code files}. */
+    private RelStorageWriter blobWriter(BlobDirectory files) throws SQLException {
+        return new RelStorageWriter(db().dataSource(), schema().generation(), files);
     }
 
     /**
