@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.collect;
 
+import io.github.relstoragepacker.index.GarbageBatch;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,26 +30,9 @@ final class BlobOutbox {
         this.metrics = metrics;
     }
 
-    /**
-     * Adds deleted objects, {zoid, tid} (the deletion journal's rows), to the outbox in one statement
-     * on {@code c}, in its transaction; an object already there stays as it is.
-     */
-    static void add(Connection c, List<long[]> deleted) throws SQLException {
-        if (deleted.isEmpty()) {
-            return;
-        }
-        Long[] zoids = new Long[deleted.size()];
-        Long[] tids = new Long[deleted.size()];
-        for (int i = 0; i < zoids.length; i++) {
-            zoids[i] = deleted.get(i)[0];
-            tids[i] = deleted.get(i)[1];
-        }
-        try (PreparedStatement st = c.prepareStatement("INSERT INTO packer.blob_outbox (zoid, tid)"
-                + " SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING")) {
-            st.setArray(1, c.createArrayOf("bigint", zoids));
-            st.setArray(2, c.createArrayOf("bigint", tids));
-            st.executeUpdate();
-        }
+    /** Adds the deletion journal's objects to the outbox, in {@code c}'s transaction. */
+    static void addJournal(Connection c) throws SQLException {
+        GarbageBatch.copyJournalInto(c, "packer.blob_outbox");
     }
 
     /** Empties the outbox; returns the number of blob files removed. */
@@ -57,7 +41,7 @@ final class BlobOutbox {
         c.setAutoCommit(true);
         long files = 0;
         try (PreparedStatement next =
-                        c.prepareStatement("SELECT zoid, tid FROM packer.blob_outbox ORDER BY zoid LIMIT 1000");
+                        c.prepareStatement("SELECT zoid, tid FROM packer.blob_outbox ORDER BY zoid LIMIT 5000");
                 PreparedStatement done = c.prepareStatement("DELETE FROM packer.blob_outbox WHERE zoid = ANY (?)")) {
             while (true) {
                 List<long[]> rows = new ArrayList<>();

@@ -347,7 +347,7 @@ final class Collector {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(true);
             try {
-                BlobOutbox.add(c, GarbageBatch.journaled(c));
+                BlobOutbox.addJournal(c);
             } finally {
                 c.setAutoCommit(autoCommit);
             }

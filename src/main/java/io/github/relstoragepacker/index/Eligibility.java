@@ -56,6 +56,11 @@ public record Eligibility(long cutoff, boolean objectTidForUnknownHistory, long 
                 : "";
     }
 
+    /** Whether {@link #sql} or {@link #notHeld} reads the object row {@code o}. */
+    boolean readsObject() {
+        return objectTidForUnknownHistory || blobHold;
+    }
+
     /** Binds the parameters of {@link #sql} from {@code index}; returns the next parameter index. */
     int bind(PreparedStatement st, int index) throws SQLException {
         st.setLong(index++, cutoff);

@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,13 +28,16 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li><b>Plan</b> (one transaction): W0 = {@code MAX(object_state.tid)}, the zoid space cut into
  *       ranges, phase {@code building}.
- *   <li><b>Ranges</b>, in parallel: each streams its rows with COPY, scans them and loads them with
- *       COPY into {@code packer.object}, in one transaction that also marks the range done. A crash
- *       loses at most the ranges in flight; a restart reads only the others, keeping the first W0.
- *   <li><b>Finish</b> (one transaction): {@code packer.ref} derived from the loaded references in one
- *       statement, its primary key built after the load, every object without a referrer recorded as
- *       unreferenced since the plan's wall-clock time (its history before the build is unknown, and
- *       W0, the newest commit's time, can be days old), phase {@code ready} with watermark W0.
+ *   <li><b>Ranges</b>, in parallel: each streams its rows with COPY, scans them, loads them with COPY
+ *       into {@code packer.object} and their edges into {@code packer.ref}, in one transaction
+ *       that also marks the range done. A crash loses at most the ranges in flight; a restart reads only
+ *       the others, keeping the first W0.
+ *   <li><b>Finish</b> (one transaction): the primary key of {@code packer.ref} built after the load,
+ *       every object without a referrer recorded as unreferenced since the plan's wall-clock time (its
+ *       history before the build is unknown, and W0, the newest commit's time, can be days old), phase
+ *       {@code ready} with watermark W0. When this process loaded every range, its {@link
+ *       ReferenceCensus} names the unreferenced objects (each still checked against {@code packer.ref});
+ *       a resumed build derives every edge again and finds them in SQL.
  * </ol>
  *
  * <p>Why concurrent commits cannot be missed: tids are chosen under RelStorage's commit lock and
@@ -80,15 +84,19 @@ final class InitialBuild {
                 plan(c);
             }
         }
-        List<long[]> ranges = pendingRanges();
+        List<long[]> all = ranges();
+        List<long[]> ranges = all.stream().filter(r -> r[2] == 0).toList();
+        ReferenceCensus census = ranges.size() == all.size() && !ranges.isEmpty()
+                ? ReferenceCensus.over(ranges.get(0)[0], ranges.get(ranges.size() - 1)[1])
+                : null;
         progress.start(estimatedObjects(), doneObjects());
         log.info(
                 "Index build: {} ranges to read with {} threads, about {} objects",
                 ranges.size(),
                 properties.effectiveBuildThreads(),
                 progress.total());
-        loadRanges(ranges);
-        finish();
+        loadRanges(ranges, census);
+        finish(census);
     }
 
     private void plan(Connection c) throws SQLException {
@@ -143,13 +151,14 @@ final class InitialBuild {
         return span / ranges * i + Math.min(i, span % ranges);
     }
 
-    private List<long[]> pendingRanges() throws SQLException {
+    /** Every range as {lo, hi, 1 when done}, in zoid order. */
+    private List<long[]> ranges() throws SQLException {
         List<long[]> ranges = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
                 Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT lo, hi FROM packer.build_range WHERE NOT done ORDER BY lo")) {
+                ResultSet rs = st.executeQuery("SELECT lo, hi, done FROM packer.build_range ORDER BY lo")) {
             while (rs.next()) {
-                ranges.add(new long[] {rs.getLong(1), rs.getLong(2)});
+                ranges.add(new long[] {rs.getLong(1), rs.getLong(2), rs.getBoolean(3) ? 1 : 0});
             }
         }
         return ranges;
@@ -170,7 +179,7 @@ final class InitialBuild {
         }
     }
 
-    private void loadRanges(List<long[]> ranges) throws Exception {
+    private void loadRanges(List<long[]> ranges, @Nullable ReferenceCensus census) throws Exception {
         ConcurrentLinkedQueue<long[]> queue = new ConcurrentLinkedQueue<>(ranges);
         int threads = Math.max(1, Math.min(properties.effectiveBuildThreads(), ranges.size()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
@@ -184,7 +193,7 @@ final class InitialBuild {
                 workers.add(pool.submit(() -> {
                     ReferenceScanner scanner = new ReferenceScanner();
                     for (long[] range = queue.poll(); range != null; range = queue.poll()) {
-                        loadRange(scanner, range[0], range[1]);
+                        loadRange(scanner, range[0], range[1], census);
                     }
                     return null;
                 }));
@@ -205,17 +214,27 @@ final class InitialBuild {
         }
     }
 
-    /** One range, read with COPY and loaded with COPY, committed together with its done mark. */
-    private void loadRange(ReferenceScanner scanner, long lo, long hi) throws Exception {
+    /**
+     * One range, read with COPY, loaded with COPY into {@code packer.object} and its edges into {@code
+     * packer.ref}, committed together with its done mark; the build's threads load edges side by side
+     * rather than one statement deriving all of them at the end.
+     */
+    private void loadRange(ReferenceScanner scanner, long lo, long hi, @Nullable ReferenceCensus census)
+            throws Exception {
         try (Connection read = dataSource.getConnection();
                 Connection write = dataSource.getConnection()) {
             write.setAutoCommit(false);
             List<ScannedObject> unreadable = new ArrayList<>();
             AtomicLong count = new AtomicLong();
+            RangeEdges edges = new RangeEdges();
             try (ObjectRowCopy copy = new ObjectRowCopy(write, "packer.object")) {
                 reader.readRange(read, lo, hi, row -> {
                     ScannedObject object = ScannedObject.scan(scanner, row);
                     copy.add(object, classes.idOf(object.className()));
+                    edges.add(object.zoid(), object.refs());
+                    if (census != null) {
+                        census.add(object.zoid(), object.refs());
+                    }
                     if (object.unreadable() != null) {
                         unreadable.add(object);
                     }
@@ -225,6 +244,7 @@ final class InitialBuild {
                 copy.finish();
             }
             Quarantine.record(write, unreadable);
+            edges.copyInto(write);
             leader.requireHeld(write);
             try (PreparedStatement done =
                     write.prepareStatement("UPDATE packer.build_range SET done = true, objects = ? WHERE lo = ?")) {
@@ -236,28 +256,41 @@ final class InitialBuild {
         }
     }
 
-    private void finish() throws SQLException {
+    /**
+     * Derives what the ranges' rows imply and makes the index ready. A build resumed from ranges an
+     * earlier process loaded derives every edge again (that process may predate per-range edges) and the
+     * unreferenced set in SQL; a build loaded whole by this process takes the set from its census.
+     */
+    private void finish(@Nullable ReferenceCensus census) throws SQLException {
         try (Connection c = dataSource.getConnection();
                 Statement st = c.createStatement()) {
             c.setAutoCommit(false);
-            st.execute("TRUNCATE packer.ref, packer.unreferenced");
-            st.execute("INSERT INTO packer.ref (to_zoid, from_zoid)"
-                    + " SELECT unnest(refs), zoid FROM packer.object WHERE refs IS NOT NULL");
+            st.execute("TRUNCATE packer.unreferenced");
+            if (census == null) {
+                st.execute("TRUNCATE packer.ref");
+                st.execute("INSERT INTO packer.ref (to_zoid, from_zoid)"
+                        + " SELECT unnest(refs), zoid FROM packer.object WHERE refs IS NOT NULL");
+            }
             if (!exists(c, "SELECT to_regclass('packer.ref_pkey') IS NOT NULL")) {
                 st.execute("ALTER TABLE packer.ref ADD CONSTRAINT ref_pkey PRIMARY KEY (to_zoid, from_zoid)");
             }
+            String unreferenced = "packer.object o";
+            if (census != null) {
+                st.execute("CREATE TEMP TABLE packer_census (zoid bigint) ON COMMIT DROP");
+                census.copyUnreferenced(c, "packer_census");
+                unreferenced = "packer_census t JOIN packer.object o USING (zoid)";
+            }
             st.execute("INSERT INTO packer.unreferenced (zoid, since_tid)"
-                    + " SELECT o.zoid, GREATEST(o.tid, p.build_since_tid) FROM packer.object o, packer.progress p"
+                    + " SELECT o.zoid, GREATEST(o.tid, p.build_since_tid) FROM " + unreferenced + ", packer.progress p"
                     + " WHERE o.zoid <> 0 AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = o.zoid)");
             leader.requireHeld(c);
             st.execute("UPDATE packer.progress SET phase = 'ready', build_finished_at = now()");
-            st.execute("ANALYZE packer.object");
             c.commit();
         }
         try (Connection c = dataSource.getConnection();
                 Statement st = c.createStatement()) {
-            // A bulk-loaded table has no visibility map: without this vacuum, every index lookup of the
-            // collector's batches and of the mark also reads the table's pages, until autovacuum comes.
+            // A bulk-loaded table has no visibility map and no statistics: without this, every index lookup
+            // of the collector's batches and of the mark also reads the table's pages, until autovacuum comes.
             st.execute("VACUUM (ANALYZE) packer.ref, packer.object, packer.unreferenced");
         }
         log.info("Index build finished: {}", progress.describe());

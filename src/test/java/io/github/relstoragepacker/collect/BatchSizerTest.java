@@ -19,19 +19,19 @@ class BatchSizerTest {
     private static final long MS = 1_000_000;
 
     @Test
-    void aimsAtHalfTheLimitWhilePloneIsQuietGrowingByHalfAtMost() {
+    void aimsAtHalfTheLimitWhilePloneIsQuietAtMostDoubling() {
         BatchSizer sizer = new BatchSizer(LIMIT);
         assertThat(sizer.targetNanos()).isEqualTo(100 * MS);
 
         sizer.held(10 * MS, 0, false);
         assertThat(sizer.size())
-                .as("ten times faster than the target, but at most half again")
-                .isEqualTo(750);
+                .as("ten times faster than the target, but at most twice the size")
+                .isEqualTo(4_000);
 
         sizer.held(150 * MS, 0, false);
         assertThat(sizer.size())
                 .as("one and a half times the target: two thirds of the size")
-                .isEqualTo(500);
+                .isEqualTo(2_666);
     }
 
     @Test
