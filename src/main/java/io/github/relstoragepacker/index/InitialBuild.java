@@ -272,6 +272,9 @@ final class InitialBuild {
                         + " SELECT unnest(refs), zoid FROM packer.object WHERE refs IS NOT NULL");
             }
             if (!exists(c, "SELECT to_regclass('packer.ref_pkey') IS NOT NULL")) {
+                // Debian's 64 MB sort the edges of a million objects with one parallel worker; this, with
+                // two, in three quarters of the time
+                st.execute("SET LOCAL maintenance_work_mem = '256MB'");
                 st.execute("ALTER TABLE packer.ref ADD CONSTRAINT ref_pkey PRIMARY KEY (to_zoid, from_zoid)");
             }
             String unreferenced = "packer.object o";

@@ -1,17 +1,14 @@
 package io.github.relstoragepacker.index;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Arrays;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 /**
  * The edges of one build range, {@code (to_zoid, from_zoid)}, kept while the range's objects stream
  * into {@code packer.object} (a connection runs one COPY at a time), then copied into {@code
- * packer.ref} in the same transaction: PostgreSQL parses two numbers per edge instead of deriving the
- * edges from the loaded arrays. Memory is 16 bytes per edge of the range.
+ * packer.ref} in the same transaction: PostgreSQL reads two binary numbers per edge instead of deriving
+ * the edges from the loaded arrays. Memory is 16 bytes per edge of the range.
  */
 final class RangeEdges {
 
@@ -31,28 +28,11 @@ final class RangeEdges {
 
     /** Copies the edges into {@code packer.ref} on {@code c}, in its transaction; returns how many. */
     long copyInto(Connection c) throws SQLException {
-        CopyIn copy =
-                c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY packer.ref (to_zoid, from_zoid) FROM STDIN");
-        try {
-            StringBuilder buffer = new StringBuilder(1 << 17);
+        try (BinaryCopy copy = new BinaryCopy(c, "packer.ref", "to_zoid, from_zoid")) {
             for (int i = 0; i < size; i += 2) {
-                buffer.append(pairs[i]).append('\t').append(pairs[i + 1]).append('\n');
-                if (buffer.length() > 1 << 16) {
-                    write(copy, buffer);
-                }
+                copy.row(2, 2 * 12).int8(pairs[i]).int8(pairs[i + 1]);
             }
-            write(copy, buffer);
-            return copy.endCopy();
-        } finally {
-            if (copy.isActive()) {
-                copy.cancelCopy();
-            }
+            return copy.finish();
         }
-    }
-
-    private static void write(CopyIn copy, StringBuilder buffer) throws SQLException {
-        byte[] bytes = buffer.toString().getBytes(StandardCharsets.US_ASCII);
-        copy.writeToCopy(bytes, 0, bytes.length);
-        buffer.setLength(0);
     }
 }

@@ -2,7 +2,6 @@ package io.github.relstoragepacker.index;
 
 import io.github.relstoragepacker.relstorage.Tids;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,8 +10,6 @@ import java.sql.Statement;
 import java.util.BitSet;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,21 +111,14 @@ public final class ReachabilityMark {
             st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_mark (zoid bigint) ON COMMIT DELETE ROWS");
             st.execute("DELETE FROM packer_mark");
         }
-        CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY packer_mark (zoid) FROM STDIN");
-        StringBuilder buffer = new StringBuilder(1 << 16);
         long unreachable = 0;
-        for (int i = marked.nextClearBit(0); i < graph.size(); i = marked.nextClearBit(i + 1)) {
-            buffer.append(graph.zoid(i)).append('\n');
-            unreachable++;
-            if (buffer.length() > 60_000) {
-                byte[] bytes = buffer.toString().getBytes(StandardCharsets.US_ASCII);
-                copy.writeToCopy(bytes, 0, bytes.length);
-                buffer.setLength(0);
+        try (BinaryCopy copy = new BinaryCopy(c, "packer_mark", "zoid")) {
+            for (int i = marked.nextClearBit(0); i < graph.size(); i = marked.nextClearBit(i + 1)) {
+                copy.row(1, 12).int8(graph.zoid(i));
+                unreachable++;
             }
+            copy.finish();
         }
-        byte[] bytes = buffer.toString().getBytes(StandardCharsets.US_ASCII);
-        copy.writeToCopy(bytes, 0, bytes.length);
-        copy.endCopy();
         index.requireLeader(c);
         try (Statement st = c.createStatement()) {
             // each statement below runs once, in well under a second: compiling it would cost more

@@ -1,12 +1,9 @@
 package io.github.relstoragepacker.index;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 /**
  * Which zoids of a build's range exist and which are referenced, counted while the build scans every
@@ -63,31 +60,18 @@ final class ReferenceCensus {
      * once the build's threads are done; returns how many.
      */
     long copyUnreferenced(Connection c, String table) throws SQLException {
-        CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table + " (zoid) FROM STDIN");
-        StringBuilder buffer = new StringBuilder(1 << 16);
-        long count = 0;
-        for (int word = 0; word < objects.length(); word++) {
-            long bits = objects.get(word) & ~referenced.get(word);
-            while (bits != 0) {
-                long zoid = min + ((long) word << 6) + Long.numberOfTrailingZeros(bits);
-                bits &= bits - 1;
-                if (zoid != 0) {
-                    buffer.append(zoid).append('\n');
-                    count++;
+        try (BinaryCopy copy = new BinaryCopy(c, table, "zoid")) {
+            for (int word = 0; word < objects.length(); word++) {
+                long bits = objects.get(word) & ~referenced.get(word);
+                while (bits != 0) {
+                    long zoid = min + ((long) word << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    if (zoid != 0) {
+                        copy.row(1, 12).int8(zoid);
+                    }
                 }
             }
-            if (buffer.length() > 60_000) {
-                write(copy, buffer);
-            }
+            return copy.finish();
         }
-        write(copy, buffer);
-        copy.endCopy();
-        return count;
-    }
-
-    private static void write(CopyIn copy, StringBuilder buffer) throws SQLException {
-        byte[] bytes = buffer.toString().getBytes(StandardCharsets.US_ASCII);
-        copy.writeToCopy(bytes, 0, bytes.length);
-        buffer.setLength(0);
     }
 }
