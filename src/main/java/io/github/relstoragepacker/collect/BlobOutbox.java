@@ -2,6 +2,7 @@ package io.github.relstoragepacker.collect;
 
 import io.github.relstoragepacker.index.GarbageBatch;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,9 +31,47 @@ final class BlobOutbox {
         this.metrics = metrics;
     }
 
-    /** Adds the deletion journal's objects to the outbox, in {@code c}'s transaction. */
+    /**
+     * Adds every object of the deletion journal to the outbox, in {@code c}'s transaction: while blob
+     * removal is on hold, the directory cannot tell which of them have files.
+     */
     static void addJournal(Connection c) throws SQLException {
-        GarbageBatch.copyJournalInto(c, "packer.blob_outbox");
+        add(c, GarbageBatch.journaled(c));
+    }
+
+    /**
+     * Adds the objects of the deletion journal that have an oid directory to the outbox, in {@code c}'s
+     * transaction. The others have no file to remove (a directory made later belongs to a commit
+     * re-creating the object, which a removal must not touch anyway), and writing and emptying their
+     * outbox rows cost a tenth of a pack's deletion on a Plone site, where few objects are blobs.
+     */
+    void addJournalWithDirectories(Connection c) throws SQLException {
+        List<long[]> withDirectory = new ArrayList<>();
+        for (long[] deleted : GarbageBatch.journaled(c)) {
+            if (Files.isDirectory(directory.oidDirectory(deleted[0]))) {
+                withDirectory.add(deleted);
+            }
+        }
+        add(c, withDirectory);
+    }
+
+    /** Adds deleted objects, {zoid, tid}, in one statement; an object already there stays as it is. */
+    private static void add(Connection c, List<long[]> deleted) throws SQLException {
+        if (deleted.isEmpty()) {
+            return;
+        }
+        Long[] zoids = new Long[deleted.size()];
+        Long[] tids = new Long[deleted.size()];
+        for (int i = 0; i < zoids.length; i++) {
+            zoids[i] = deleted.get(i)[0];
+            tids[i] = deleted.get(i)[1];
+        }
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO packer.blob_outbox (zoid, tid)"
+                + " SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING")) {
+            st.setArray(1, c.createArrayOf("bigint", zoids));
+            st.setArray(2, c.createArrayOf("bigint", tids));
+            st.executeUpdate();
+        }
     }
 
     /** Empties the outbox; returns the number of blob files removed. */

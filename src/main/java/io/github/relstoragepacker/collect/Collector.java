@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  *       RelStorage's commit lock for at most {@code max-fence-hold}: every statement under it has a
  *       deadline ({@link HoldDeadline}); a batch that would run past it is rolled back and the next one
  *       is smaller ({@link BatchSizer}).
- *   <li>After each batch's commit: the journal's objects go to the blob outbox (a flushed commit, so
- *       that no file goes before its deletion is durable), leave the index, and their files go.
+ *   <li>After each batch's commit: the journal's objects that have an oid directory (all of them while
+ *       blob removal is on hold) go to the blob outbox (a flushed commit, so that no file goes before its
+ *       deletion is durable), every journal object leaves the index, and the outbox's files go.
  * </ol>
  *
  * RelStorage's pack lock is held for the deletions, before the commit lock, as RelStorage orders them.
@@ -130,7 +131,7 @@ final class Collector {
             @Nullable BlobOutbox outbox,
             CollectionProgress progress)
             throws Exception {
-        afterCommit(c);
+        afterCommit(c, outbox);
         if (outbox != null) {
             outbox.process(c);
         }
@@ -314,7 +315,7 @@ final class Collector {
         boolean ploneWrote = run.watermark >= 0 && deleted.watermark() != run.watermark;
         run.watermark = deleted.watermark();
         sizer.held(holdNanos - commitNanos, deleted.queued(), ploneWrote);
-        run.result.addClasses(afterCommit(run.c));
+        run.result.addClasses(afterCommit(run.c, run.outbox));
         long files = run.outbox == null ? 0 : run.outbox.process(run.c);
         metrics.batch(ticker.getAsLong() - waitStart, deleted.selected());
         metrics.deleted(deleted.deleted(), deleted.bytes(), deleted.largeObjects(), files);
@@ -338,16 +339,21 @@ final class Collector {
     }
 
     /**
-     * After a deletion's commit (or a process's death after it): the journal's objects go to the blob
-     * outbox in a flushed commit, which also makes the deletion durable before any of their files goes,
-     * and then leave the index. Returns those objects by class.
+     * After a deletion's commit (or a process's death after it): the journal's objects with an oid
+     * directory ({@link BlobOutbox#addJournalWithDirectories}) go to the blob outbox in a flushed commit,
+     * which also makes the deletion durable before any of their files goes, and then every journal object
+     * leaves the index. Returns those objects by class.
      */
-    private Map<String, ClassTotal> afterCommit(Connection c) throws SQLException {
+    private Map<String, ClassTotal> afterCommit(Connection c, @Nullable BlobOutbox outbox) throws SQLException {
         if (properties.blobDirectory() != null) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(true);
             try {
-                BlobOutbox.addJournal(c);
+                if (outbox == null) {
+                    BlobOutbox.addJournal(c);
+                } else {
+                    outbox.addJournalWithDirectories(c);
+                }
             } finally {
                 c.setAutoCommit(autoCommit);
             }

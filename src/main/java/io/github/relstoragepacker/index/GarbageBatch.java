@@ -2,8 +2,11 @@ package io.github.relstoragepacker.index;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The index's side of a deletion batch: the session's temporary table {@code packer_batch} (zoid, the
@@ -163,13 +166,17 @@ public final class GarbageBatch {
     }
 
     /**
-     * Copies the journal's objects, deleted by committed batches the index has not forgotten yet, as
-     * {@code (zoid, tid)} into {@code table} in one statement; a row already there stays as it is.
+     * The journal's objects, deleted by committed batches the index has not forgotten yet, as {zoid,
+     * tid} in zoid order.
      */
-    public static void copyJournalInto(Connection c, String table) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.executeUpdate("INSERT INTO " + table + " (zoid, tid) SELECT zoid, tid FROM packer.deleted"
-                    + " ON CONFLICT DO NOTHING");
+    public static List<long[]> journaled(Connection c) throws SQLException {
+        List<long[]> deleted = new ArrayList<>();
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT zoid, tid FROM packer.deleted ORDER BY zoid")) {
+            while (rs.next()) {
+                deleted.add(new long[] {rs.getLong(1), rs.getLong(2)});
+            }
         }
+        return deleted;
     }
 }
