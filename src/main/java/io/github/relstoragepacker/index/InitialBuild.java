@@ -1,6 +1,7 @@
 package io.github.relstoragepacker.index;
 
 import io.github.relstoragepacker.pickle.ReferenceScanner;
+import io.github.relstoragepacker.relstorage.KeyProbes;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import io.github.relstoragepacker.relstorage.Tids;
 import java.sql.Connection;
@@ -281,6 +282,9 @@ final class InitialBuild {
             if (census != null) {
                 st.execute("CREATE TEMP TABLE packer_census (zoid bigint) ON COMMIT DROP");
                 census.copyUnreferenced(c, "packer_census");
+                // two probes per listed object; neither table has statistics yet, and a hash join read all
+                // of packer.object
+                st.execute(KeyProbes.SETTINGS);
                 unreferenced = "packer_census t JOIN packer.object o USING (zoid)";
             }
             st.execute("INSERT INTO packer.unreferenced (zoid, since_tid)"

@@ -133,6 +133,10 @@ public final class ReachabilityMark {
         // A new member became unreachable by a commit up to the watermark, or before the build: never count
         // it from earlier than the build (on a quiet database the watermark can be older than the build).
         // Objects that left the index since the snapshot (deleted, or seen vanished) have no row to join.
+        try (Statement st = c.createStatement()) {
+            // probes by key, a few per member: a hash join read all of packer.object and spilled it to disk
+            st.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
+        }
         try (PreparedStatement st =
                 c.prepareStatement("INSERT INTO packer.unreachable (zoid, since_tid, history_unknown)"
                         + " SELECT m.zoid, COALESCE(r.since_tid, GREATEST(?, p.build_since_tid)), r.zoid IS NULL AND ?"
@@ -142,6 +146,9 @@ public final class ReachabilityMark {
             st.setLong(1, watermark);
             st.setBoolean(2, first);
             st.executeUpdate();
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on");
         }
         try (PreparedStatement st = c.prepareStatement(
                 "UPDATE packer.progress SET first_mark_tid = COALESCE(first_mark_tid, ?), last_mark_tid = ?")) {
