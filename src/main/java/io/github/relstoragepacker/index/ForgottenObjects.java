@@ -52,11 +52,14 @@ final class ForgottenObjects {
                 + " a AS (DELETE FROM packer.unreferenced WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[])),"
                 + " b AS (DELETE FROM packer.unreachable WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[]))"
                 + " DELETE FROM packer.quarantine WHERE zoid = ANY ((SELECT zoids FROM f)::bigint[])");
-        // Targets removed in the same transaction have no object row left, so they fail the first probe.
+        // Targets forgotten in the same transaction have no object row left; most targets of garbage are
+        // garbage of the same batch, and a look at the small temporary table spares two probes of the
+        // index's tables (where their deleted rows still have to be visited).
         st.execute("INSERT INTO packer.unreferenced (zoid, since_tid) SELECT t.to_zoid, t.since_tid FROM"
                 + " (SELECT r.to_zoid, max(f.since_tid) AS since_tid FROM packer_forgotten f,"
                 + " unnest(f.refs) AS r(to_zoid) WHERE r.to_zoid <> 0 GROUP BY r.to_zoid) t"
-                + " WHERE EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = t.to_zoid)"
+                + " WHERE NOT EXISTS (SELECT 1 FROM packer_forgotten x WHERE x.zoid = t.to_zoid)"
+                + " AND EXISTS (SELECT 1 FROM packer.object o WHERE o.zoid = t.to_zoid)"
                 + " AND NOT EXISTS (SELECT 1 FROM packer.ref r WHERE r.to_zoid = t.to_zoid)"
                 + " ON CONFLICT (zoid) DO NOTHING");
     }
