@@ -72,24 +72,35 @@ public final class GarbageSets {
     private static long insertCandidates(Connection c, Eligibility cutoff) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_candidate (zoid bigint PRIMARY KEY)");
-            st.execute("TRUNCATE packer_candidate");
-            // a statement that runs once per collection run: on a first mark's garbage, compiling it cost
-            // about as much as running it
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS packer_tainted (zoid bigint PRIMARY KEY)");
+            st.execute("TRUNCATE packer_candidate, packer_tainted");
+            // statements that run once per collection run: on a first mark's garbage, compiling them cost
+            // about as much as running them
             st.execute("SET LOCAL jit = off");
         }
-        try (PreparedStatement st = c.prepareStatement("INSERT INTO packer_candidate"
+        // The tainted set goes into a table of its own first: as a recursive CTE beside the candidates its
+        // size was guessed at a hundred million rows, and the anti-join spilled every candidate to disk.
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO packer_tainted"
                 + " WITH RECURSIVE tainted(zoid) AS ("
                 + " SELECT y.zoid FROM packer.unreachable y JOIN packer.object yo USING (zoid)"
                 + " WHERE NOT " + cutoff.sql("y", "yo", true)
                 + " UNION SELECT t.to_zoid FROM tainted x JOIN packer.object o ON o.zoid = x.zoid"
                 + " CROSS JOIN LATERAL unnest(o.refs) AS t(to_zoid) JOIN packer.unreachable u ON u.zoid = t.to_zoid)"
+                + " SELECT zoid FROM tainted")) {
+            cutoff.bind(st, 1);
+            st.executeUpdate();
+        }
+        try (Statement analyze = c.createStatement()) {
+            analyze.execute("ANALYZE packer_tainted");
+        }
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO packer_candidate"
                 // the object row is read only when the condition needs it: on a first mark's garbage the
                 // join cost a third of the statement
                 + " SELECT u.zoid FROM packer.unreachable u"
                 + (cutoff.readsObject() ? " JOIN packer.object uo USING (zoid)" : "")
                 + " WHERE " + cutoff.sql("u", "uo", true) + cutoff.notHeld("u", "uo") + " AND u.zoid <> 0"
-                + " AND NOT EXISTS (SELECT 1 FROM tainted t WHERE t.zoid = u.zoid)")) {
-            cutoff.bind(st, cutoff.bind(st, 1));
+                + " AND NOT EXISTS (SELECT 1 FROM packer_tainted t WHERE t.zoid = u.zoid)")) {
+            cutoff.bind(st, 1);
             long candidates = st.executeUpdate();
             try (Statement analyze = c.createStatement()) {
                 analyze.execute("ANALYZE packer_candidate");
