@@ -87,9 +87,9 @@ final class InitialBuild {
         }
         List<long[]> all = ranges();
         List<long[]> ranges = all.stream().filter(r -> r[2] == 0).toList();
-        ReferenceCensus census = ranges.size() == all.size() && !ranges.isEmpty()
-                ? ReferenceCensus.over(ranges.get(0)[0], ranges.get(ranges.size() - 1)[1])
-                : null;
+        boolean whole = ranges.size() == all.size() && !ranges.isEmpty();
+        ReferenceCensus census =
+                whole ? ReferenceCensus.over(ranges.get(0)[0], ranges.get(ranges.size() - 1)[1]) : null;
         progress.start(estimatedObjects(), doneObjects());
         log.info(
                 "Index build: {} ranges to read with {} threads, about {} objects",
@@ -97,7 +97,7 @@ final class InitialBuild {
                 properties.effectiveBuildThreads(),
                 progress.total());
         loadRanges(ranges, census);
-        finish(census);
+        finish(whole, census);
     }
 
     private void plan(Connection c) throws SQLException {
@@ -259,15 +259,16 @@ final class InitialBuild {
 
     /**
      * Derives what the ranges' rows imply and makes the index ready. A build resumed from ranges an
-     * earlier process loaded derives every edge again (that process may predate per-range edges) and the
-     * unreferenced set in SQL; a build loaded whole by this process takes the set from its census.
+     * earlier process loaded ({@code whole} false) derives every edge again (that process may predate
+     * per-range edges); the unreferenced set comes from the census when there is one (a build loaded
+     * whole by this process, over a zoid span it could count), else from SQL.
      */
-    private void finish(@Nullable ReferenceCensus census) throws SQLException {
+    private void finish(boolean whole, @Nullable ReferenceCensus census) throws SQLException {
         try (Connection c = dataSource.getConnection();
                 Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("TRUNCATE packer.unreferenced");
-            if (census == null) {
+            if (!whole) {
                 st.execute("TRUNCATE packer.ref");
                 st.execute("INSERT INTO packer.ref (to_zoid, from_zoid)"
                         + " SELECT unnest(refs), zoid FROM packer.object WHERE refs IS NOT NULL");

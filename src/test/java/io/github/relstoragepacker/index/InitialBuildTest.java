@@ -86,6 +86,37 @@ class InitialBuildTest {
     }
 
     @Test
+    void zoidsTooSparseToCountInMemoryAreDerivedInSql() throws Exception {
+        long far = ReferenceCensus.MAX_SPAN + 1_000;
+        try (IndexHarness h = new IndexHarness("buildsparse")) {
+            ObjectGraph graph = new ObjectGraph(h.writer);
+            graph.commit(Map.of(
+                    0L,
+                    List.of(5L, far),
+                    5L,
+                    List.of(),
+                    far,
+                    List.of(7L),
+                    7L,
+                    List.of(),
+                    6L,
+                    List.of(5L),
+                    far - 1,
+                    List.of()));
+            h.leader.tryAcquire();
+
+            h.build(1L << 40, 2).run();
+
+            assertThat(h.state().phase()).isEqualTo(IndexState.Phase.READY);
+            assertThat(h.verify().differences()).isEmpty();
+            assertThat(h.jdbc.queryForList("SELECT zoid FROM packer.unreferenced ORDER BY zoid", Long.class))
+                    .containsExactly(6L, far - 1);
+            assertThat(h.jdbc.queryForObject("SELECT count(*) FROM packer.ref", Long.class))
+                    .isEqualTo(4);
+        }
+    }
+
+    @Test
     void aBuildInterruptedByALostConnectionContinuesWhereItStopped() throws Exception {
         try (IndexHarness h = new IndexHarness("buildresume")) {
             ObjectGraph graph = new ObjectGraph(h.writer);
