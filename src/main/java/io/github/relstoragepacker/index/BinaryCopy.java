@@ -14,7 +14,9 @@ import org.postgresql.copy.CopyIn;
  */
 final class BinaryCopy implements AutoCloseable {
 
-    private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
+    /** The signature that opens every binary COPY stream, either way. */
+    static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
+
     private static final int INT8_OID = 20;
     private static final int CAPACITY = 1 << 18;
 
@@ -30,41 +32,40 @@ final class BinaryCopy implements AutoCloseable {
         buffer.put(SIGNATURE).putInt(0).putInt(0);
     }
 
-    /** Starts a row of {@code fields} columns, with room for {@code bytes} bytes of field data. */
-    BinaryCopy row(int fields, int bytes) throws SQLException {
-        ensure(2 + bytes);
+    /** Starts a row of {@code fields} columns; each field follows, in column order. */
+    BinaryCopy row(int fields) throws SQLException {
+        ensure(2);
         buffer.putShort((short) fields);
         rows++;
         return this;
     }
 
-    BinaryCopy int8(long value) {
+    BinaryCopy int8(long value) throws SQLException {
+        ensure(12);
         buffer.putInt(8).putLong(value);
         return this;
     }
 
-    BinaryCopy int4(int value) {
+    BinaryCopy int4(int value) throws SQLException {
+        ensure(8);
         buffer.putInt(4).putInt(value);
         return this;
     }
 
     /** A one-dimensional {@code bigint[]}, or NULL when {@code values} is empty. */
-    BinaryCopy int8Array(long[] values) {
+    BinaryCopy int8Array(long[] values) throws SQLException {
         if (values.length == 0) {
+            ensure(4);
             buffer.putInt(-1);
             return this;
         }
+        ensure(4 + 20 + 12 * values.length);
         buffer.putInt(20 + 12 * values.length).putInt(1).putInt(0).putInt(INT8_OID);
         buffer.putInt(values.length).putInt(1);
         for (long value : values) {
             buffer.putInt(8).putLong(value);
         }
         return this;
-    }
-
-    /** The bytes {@link #int8Array} writes for {@code count} values. */
-    static int int8ArrayBytes(int count) {
-        return count == 0 ? 4 : 4 + 20 + 12 * count;
     }
 
     /** Ends the COPY; fails unless the server took every row sent. */
@@ -83,7 +84,7 @@ final class BinaryCopy implements AutoCloseable {
         if (buffer.remaining() < bytes) {
             flush();
             if (buffer.capacity() < bytes) {
-                // an object with tens of thousands of references: a buffer of its size, for that row
+                // an object with tens of thousands of references: a buffer of its size, for that field
                 buffer = ByteBuffer.allocate(bytes);
             }
         }

@@ -85,11 +85,13 @@ final class InitialBuild {
                 plan(c);
             }
         }
-        List<long[]> all = ranges();
-        List<long[]> ranges = all.stream().filter(r -> r[2] == 0).toList();
+        List<Range> all = ranges();
+        List<Range> ranges = all.stream().filter(r -> !r.done()).toList();
         boolean whole = ranges.size() == all.size() && !ranges.isEmpty();
-        ReferenceCensus census =
-                whole ? ReferenceCensus.over(ranges.get(0)[0], ranges.get(ranges.size() - 1)[1]) : null;
+        ReferenceCensus census = whole
+                ? ReferenceCensus.over(
+                        ranges.get(0).lo(), ranges.get(ranges.size() - 1).hi())
+                : null;
         progress.start(estimatedObjects(), doneObjects());
         log.info(
                 "Index build: {} ranges to read with {} threads, about {} objects",
@@ -152,14 +154,17 @@ final class InitialBuild {
         return span / ranges * i + Math.min(i, span % ranges);
     }
 
-    /** Every range as {lo, hi, 1 when done}, in zoid order. */
-    private List<long[]> ranges() throws SQLException {
-        List<long[]> ranges = new ArrayList<>();
+    /** A unit of build work: the zoids from {@code lo} to {@code hi} (exclusive), and whether it is loaded. */
+    private record Range(long lo, long hi, boolean done) {}
+
+    /** Every range, in zoid order. */
+    private List<Range> ranges() throws SQLException {
+        List<Range> ranges = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT lo, hi, done FROM packer.build_range ORDER BY lo")) {
             while (rs.next()) {
-                ranges.add(new long[] {rs.getLong(1), rs.getLong(2), rs.getBoolean(3) ? 1 : 0});
+                ranges.add(new Range(rs.getLong(1), rs.getLong(2), rs.getBoolean(3)));
             }
         }
         return ranges;
@@ -180,8 +185,8 @@ final class InitialBuild {
         }
     }
 
-    private void loadRanges(List<long[]> ranges, @Nullable ReferenceCensus census) throws Exception {
-        ConcurrentLinkedQueue<long[]> queue = new ConcurrentLinkedQueue<>(ranges);
+    private void loadRanges(List<Range> ranges, @Nullable ReferenceCensus census) throws Exception {
+        ConcurrentLinkedQueue<Range> queue = new ConcurrentLinkedQueue<>(ranges);
         int threads = Math.max(1, Math.min(properties.effectiveBuildThreads(), ranges.size()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "index-build");
@@ -193,8 +198,8 @@ final class InitialBuild {
             for (int i = 0; i < threads; i++) {
                 workers.add(pool.submit(() -> {
                     ReferenceScanner scanner = new ReferenceScanner();
-                    for (long[] range = queue.poll(); range != null; range = queue.poll()) {
-                        loadRange(scanner, range[0], range[1], census);
+                    for (Range range = queue.poll(); range != null; range = queue.poll()) {
+                        loadRange(scanner, range.lo(), range.hi(), census);
                     }
                     return null;
                 }));

@@ -17,13 +17,12 @@ final class ObjectRowCopy implements AutoCloseable {
     }
 
     void add(ScannedObject object, int classId) throws SQLException {
-        long[] refs = object.refs();
-        copy.row(5, 3 * 12 + 2 * 8 + BinaryCopy.int8ArrayBytes(refs.length))
+        copy.row(5)
                 .int8(object.zoid())
                 .int8(object.tid())
                 .int4(object.stateSize())
                 .int4(classId)
-                .int8Array(refs);
+                .int8Array(object.refs());
     }
 
     /** Ends the COPY and returns the number of rows the server took. */

@@ -30,7 +30,7 @@ final class RangeEdges {
     long copyInto(Connection c) throws SQLException {
         try (BinaryCopy copy = new BinaryCopy(c, "packer.ref", "to_zoid, from_zoid")) {
             for (int i = 0; i < size; i += 2) {
-                copy.row(2, 2 * 12).int8(pairs[i]).int8(pairs[i + 1]);
+                copy.row(2).int8(pairs[i]).int8(pairs[i + 1]);
             }
             return copy.finish();
         }

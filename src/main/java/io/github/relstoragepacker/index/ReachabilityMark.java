@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.index;
 
+import io.github.relstoragepacker.relstorage.KeyProbes;
 import io.github.relstoragepacker.relstorage.Tids;
 import java.io.IOException;
 import java.sql.Connection;
@@ -114,7 +115,7 @@ public final class ReachabilityMark {
         long unreachable = 0;
         try (BinaryCopy copy = new BinaryCopy(c, "packer_mark", "zoid")) {
             for (int i = marked.nextClearBit(0); i < graph.size(); i = marked.nextClearBit(i + 1)) {
-                copy.row(1, 12).int8(graph.zoid(i));
+                copy.row(1).int8(graph.zoid(i));
                 unreachable++;
             }
             copy.finish();
@@ -135,7 +136,7 @@ public final class ReachabilityMark {
         // Objects that left the index since the snapshot (deleted, or seen vanished) have no row to join.
         try (Statement st = c.createStatement()) {
             // probes by key, a few per member: a hash join read all of packer.object and spilled it to disk
-            st.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
+            st.execute(KeyProbes.SETTINGS);
         }
         try (PreparedStatement st =
                 c.prepareStatement("INSERT INTO packer.unreachable (zoid, since_tid, history_unknown)"
@@ -148,6 +149,7 @@ public final class ReachabilityMark {
             st.executeUpdate();
         }
         try (Statement st = c.createStatement()) {
+            // the rescue below joins a recursive set, which has no index to probe
             st.execute("SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on");
         }
         try (PreparedStatement st = c.prepareStatement(

@@ -67,7 +67,7 @@ final class ReferenceCensus {
                     long zoid = min + ((long) word << 6) + Long.numberOfTrailingZeros(bits);
                     bits &= bits - 1;
                     if (zoid != 0) {
-                        copy.row(1, 12).int8(zoid);
+                        copy.row(1).int8(zoid);
                     }
                 }
             }

@@ -26,7 +26,6 @@ import org.postgresql.copy.PGCopyInputStream;
  */
 public final class ReferenceGraph {
 
-    private static final byte[] COPY_SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
     private static final int STOP_EVERY = 1 << 16;
 
     private final ZoidPositions zoids;
@@ -157,8 +156,8 @@ public final class ReferenceGraph {
         InputStream in = new PGCopyInputStream(c.unwrap(PGConnection.class), sql);
         DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16));
         try {
-            byte[] signature = data.readNBytes(COPY_SIGNATURE.length);
-            if (!Arrays.equals(signature, COPY_SIGNATURE)) {
+            byte[] signature = data.readNBytes(BinaryCopy.SIGNATURE.length);
+            if (!Arrays.equals(signature, BinaryCopy.SIGNATURE)) {
                 throw new IOException("not a binary COPY stream");
             }
             data.readInt();

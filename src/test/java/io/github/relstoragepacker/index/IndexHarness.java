@@ -54,11 +54,16 @@ final class IndexHarness implements AutoCloseable {
                 source,
                 reader,
                 classes,
-                new IndexProperties(
-                        Duration.ofMillis(10), 50, threads, rangeSize, Duration.ofMinutes(1), Duration.ofSeconds(30)),
+                properties(threads, rangeSize, Duration.ofSeconds(30)),
                 new BuildProgress(new SimpleMeterRegistry()),
                 leader,
                 clock);
+    }
+
+    /** The index settings of these tests: polls every 10 ms in chunks of 50, reconciles every minute. */
+    static IndexProperties properties(int threads, long rangeSize, Duration statisticsInterval) {
+        return new IndexProperties(
+                Duration.ofMillis(10), 50, threads, rangeSize, Duration.ofMinutes(1), statisticsInterval);
     }
 
     IndexPoller poller(int batchSize) {

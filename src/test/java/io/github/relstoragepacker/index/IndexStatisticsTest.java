@@ -20,9 +20,7 @@ class IndexStatisticsTest {
             long dropped = graph.newOid();
             graph.commit(Map.of(0L, List.of(kept), kept, List.of(), dropped, List.of()));
             IndexStatistics statistics = new IndexStatistics(
-                    h.dataSource,
-                    new IndexProperties(Duration.ofMillis(10), 50, 1, 1000, Duration.ofMinutes(1), Duration.ofHours(1)),
-                    new SimpleMeterRegistry());
+                    h.dataSource, IndexHarness.properties(1, 1000, Duration.ofHours(1)), new SimpleMeterRegistry());
 
             statistics.scheduledRecount();
             assertThat(statistics.latest()).as("no index yet: nothing to count").isNull();
