@@ -1,6 +1,5 @@
 package io.github.relstoragepacker.collect;
 
-import io.github.relstoragepacker.index.GarbageBatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -32,31 +31,27 @@ final class BlobOutbox {
     }
 
     /**
-     * Adds every object of the deletion journal to the outbox, in {@code c}'s transaction: while blob
-     * removal is on hold, the directory cannot tell which of them have files.
+     * Adds those of {@code deleted} ({zoid, tid}, from the deletion journal) that have an oid directory to
+     * the outbox, in {@code c}'s transaction. The others have no file to remove (a directory made later
+     * belongs to a commit re-creating the object, which a removal must not touch anyway), and writing and
+     * emptying their outbox rows cost a tenth of a pack's deletion on a Plone site, where few objects are
+     * blobs.
      */
-    static void addJournal(Connection c) throws SQLException {
-        add(c, GarbageBatch.journaled(c));
-    }
-
-    /**
-     * Adds the objects of the deletion journal that have an oid directory to the outbox, in {@code c}'s
-     * transaction. The others have no file to remove (a directory made later belongs to a commit
-     * re-creating the object, which a removal must not touch anyway), and writing and emptying their
-     * outbox rows cost a tenth of a pack's deletion on a Plone site, where few objects are blobs.
-     */
-    void addJournalWithDirectories(Connection c) throws SQLException {
+    void addWithDirectories(Connection c, List<long[]> deleted) throws SQLException {
         List<long[]> withDirectory = new ArrayList<>();
-        for (long[] deleted : GarbageBatch.journaled(c)) {
-            if (Files.isDirectory(directory.oidDirectory(deleted[0]))) {
-                withDirectory.add(deleted);
+        for (long[] row : deleted) {
+            if (Files.isDirectory(directory.oidDirectory(row[0]))) {
+                withDirectory.add(row);
             }
         }
         add(c, withDirectory);
     }
 
-    /** Adds deleted objects, {zoid, tid}, in one statement; an object already there stays as it is. */
-    private static void add(Connection c, List<long[]> deleted) throws SQLException {
+    /**
+     * Adds deleted objects, {zoid, tid}, in one statement; an object already there stays as it is. While
+     * blob removal is on hold, every deleted object goes in: the directory cannot tell which have files.
+     */
+    static void add(Connection c, List<long[]> deleted) throws SQLException {
         if (deleted.isEmpty()) {
             return;
         }

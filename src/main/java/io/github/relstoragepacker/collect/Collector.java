@@ -1,6 +1,6 @@
 package io.github.relstoragepacker.collect;
 
-import io.github.relstoragepacker.index.ClassTotal;
+import io.github.relstoragepacker.collect.Attempt.Ending;
 import io.github.relstoragepacker.index.Eligibility;
 import io.github.relstoragepacker.index.GarbageBatch;
 import io.github.relstoragepacker.index.GarbageSets;
@@ -16,11 +16,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.function.LongSupplier;
 import javax.sql.DataSource;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +41,10 @@ import org.slf4j.LoggerFactory;
  *       RelStorage's commit lock for at most {@code max-fence-hold}: every statement under it has a
  *       deadline ({@link HoldDeadline}); a batch that would run past it is rolled back and the next one
  *       is smaller ({@link BatchSizer}).
- *   <li>After each batch's commit: the journal's objects that have an oid directory (all of them while
- *       blob removal is on hold) go to the blob outbox (a flushed commit, so that no file goes before its
- *       deletion is durable), every journal object leaves the index, and the outbox's files go.
+ *   <li>After each batch's commit, the {@link BatchFollowUp}: the journal's objects that have an oid
+ *       directory (all of them while blob removal is on hold) go to the blob outbox (a flushed commit, so
+ *       that no file goes before its deletion is durable), they leave the index, and the outbox's files
+ *       go; beside the next cycle batch's choice and deletion, which never write the index meanwhile.
  * </ol>
  *
  * RelStorage's pack lock is held for the deletions, before the commit lock, as RelStorage orders them.
@@ -66,10 +65,11 @@ final class Collector {
     private final BlobDirectoryGuard blobs;
     private final Clock clock;
     private final LongSupplier ticker;
-    private final BatchSizer sizer;
+    private BatchSizer sizer;
     private FenceHolds holds = new FenceHolds();
     private Runnable afterMark = () -> {};
     private Runnable beforeFence = () -> {};
+    private Runnable besideFollowUp = () -> {};
 
     Collector(
             DataSource dataSource,
@@ -109,7 +109,11 @@ final class Collector {
             BlobDirectory directory = blobs.verify(c, db.database());
             BlobOutbox outbox = directory == null ? null : new BlobOutbox(directory, metrics);
             Eligibility cutoff = GarbageSets.eligibility(c, cutoffTid, objectTidForUnknownHistory, blobs.onHold());
-            CollectionResult result = run(c, kind, cutoff, dryRun, generation, outbox, progress);
+            CollectionResult result;
+            try (BatchFollowUp followUp =
+                    new BatchFollowUp(dataSource, index, properties.blobDirectory() != null, outbox, besideFollowUp)) {
+                result = run(c, kind, cutoff, dryRun, generation, followUp, progress);
+            }
             if (!cutoff.blobHold()) {
                 return result;
             }
@@ -128,13 +132,12 @@ final class Collector {
             Eligibility cutoff,
             boolean dryRun,
             LockGeneration generation,
-            @Nullable BlobOutbox outbox,
+            BatchFollowUp followUp,
             CollectionProgress progress)
             throws Exception {
-        afterCommit(c, outbox);
-        if (outbox != null) {
-            outbox.process(c);
-        }
+        // what a process that died after a batch's commit left: the journal and the outbox
+        followUp.now(c);
+        followUp.take();
         String hold = GarbageSets.quarantineHold(c);
         if (hold != null) {
             metrics.hold("quarantine");
@@ -161,26 +164,10 @@ final class Collector {
             }
             progress.step(CollectionProgress.Step.DELETING);
             try {
-                return deleteInBatches(c, kind, cutoff, generation, cycleCandidates > 0, outbox, progress, pack);
+                return deleteInBatches(c, kind, cutoff, generation, cycleCandidates > 0, followUp, progress, pack);
             } finally {
                 progress.fenceHoldP99(holds.quantileMillis(0.99));
             }
-        }
-    }
-
-    /** How one attempt at a batch ended. */
-    private enum Ending {
-        DONE,
-        NOTHING_LEFT,
-        RETRY,
-        FENCE_BUSY,
-        STOPPED
-    }
-
-    /** One attempt at a batch: how it ended, the cursor for the next choice, objects deleted. */
-    private record Attempt(Ending ending, long cursor, long deleted) {
-        static Attempt of(Ending ending, long cursor) {
-            return new Attempt(ending, cursor, 0);
         }
     }
 
@@ -190,7 +177,7 @@ final class Collector {
             Eligibility cutoff,
             LockGeneration generation,
             boolean cycleCandidates,
-            @Nullable BlobOutbox outbox,
+            BatchFollowUp followUp,
             CollectionProgress progress,
             PackLock pack)
             throws Exception {
@@ -198,8 +185,8 @@ final class Collector {
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         GarbageBatch.prepare(c);
         c.commit();
-        DeletionRun run =
-                new DeletionRun(c, kind, cutoff, generation, new DeletionBatch(index, properties), outbox, progress);
+        DeletionRun run = new DeletionRun(
+                c, kind, cutoff, generation, new DeletionBatch(index, properties), followUp, progress, metrics);
         long started = ticker.getAsLong();
         holds = new FenceHolds();
         for (boolean cascade : cycleCandidates ? new boolean[] {false, true} : new boolean[] {true}) {
@@ -208,17 +195,21 @@ final class Collector {
             while (true) {
                 String stop = progress.stopReason();
                 if (stop != null) {
+                    run.settle();
                     return run.result.stopped(stop);
                 }
                 pack.requireHeld();
                 Attempt attempt = attempt(run, cascade, cursor);
+                run.account();
                 switch (attempt.ending()) {
                     case FENCE_BUSY -> {
+                        run.settle();
                         return run.result
                                 .outcome(CollectionResult.Outcome.FENCE_BUSY)
                                 .build();
                     }
                     case STOPPED -> {
+                        run.settle();
                         return run.result.stopped(String.valueOf(progress.stopReason()));
                     }
                     case NOTHING_LEFT -> {
@@ -242,10 +233,14 @@ final class Collector {
                 break;
             }
         }
+        run.settle();
         return completed(run.result, kind, started);
     }
 
-    /** Chooses, fences, deletes and commits one batch; the index's write lock is held from choice to commit. */
+    /**
+     * Chooses, fences, deletes and commits one batch; the index's write lock is held from choice to commit
+     * and until the follow-up of the batch before, which runs beside a cycle batch, ended.
+     */
     private Attempt attempt(DeletionRun run, boolean cascade, long cursor) throws Exception {
         Lock writes = index.writes();
         DeletionBatch.Choice choice;
@@ -256,13 +251,18 @@ final class Collector {
         long waitStart;
         writes.lock();
         try {
+            if (cascade) {
+                run.followUp.now(run.c);
+            } else {
+                run.followUp.startBeside();
+            }
             choice = cascade
                     ? run.batch.chooseCascade(run.c, run.cutoff, cursor, sizer.size())
                     : run.batch.chooseUnreachable(run.c, run.cutoff, cursor, sizer.size());
             if (choice.count() == 0) {
                 return Attempt.of(Ending.NOTHING_LEFT, cursor);
             }
-            choice = run.batch.refresh(run.c, choice);
+            choice = run.batch.refresh(run.c, choice, run.followUp);
             metrics.kept("changed", choice.kept());
             if (choice.count() == 0) {
                 return new Attempt(Ending.DONE, choice.cursor(), 0);
@@ -279,7 +279,7 @@ final class Collector {
             held = ticker.getAsLong();
             HoldDeadline deadline = HoldDeadline.after(properties.maxFenceHold(), ticker);
             try {
-                deleted = run.batch.delete(run.c, choice, run.generation, deadline);
+                deleted = run.batch.delete(run.c, choice, run.generation, deadline, run.followUp);
                 long committing = ticker.getAsLong();
                 run.c.commit();
                 holdNanos = ticker.getAsLong() - held;
@@ -297,6 +297,7 @@ final class Collector {
                 return Attempt.of(Ending.RETRY, cursor);
             } catch (DeletionBatch.VanishedException e) {
                 run.c.rollback();
+                run.followUp.awaitWithin(HoldDeadline.NONE);
                 log.warn("{}; removing such objects from the index and trying again", e.getMessage());
                 index.reconcile();
                 return Attempt.of(Ending.RETRY, cursor);
@@ -305,8 +306,13 @@ final class Collector {
                 throw e;
             }
         } finally {
-            writes.unlock();
+            try {
+                run.followUp.awaitWithin(HoldDeadline.NONE);
+            } finally {
+                writes.unlock();
+            }
         }
+        run.followUp.committed();
         run.smallestOverruns = 0;
         holds.record(holdNanos, commitNanos);
         metrics.fenceHold(holdNanos, deleted.queued());
@@ -315,12 +321,10 @@ final class Collector {
         boolean ploneWrote = run.watermark >= 0 && deleted.watermark() != run.watermark;
         run.watermark = deleted.watermark();
         sizer.held(holdNanos - commitNanos, deleted.queued(), ploneWrote);
-        run.result.addClasses(afterCommit(run.c, run.outbox));
-        long files = run.outbox == null ? 0 : run.outbox.process(run.c);
         metrics.batch(ticker.getAsLong() - waitStart, deleted.selected());
-        metrics.deleted(deleted.deleted(), deleted.bytes(), deleted.largeObjects(), files);
-        run.result.add(deleted.deleted(), deleted.bytes(), deleted.largeObjects(), files);
-        run.progress.batch(deleted.selected(), deleted.deleted(), deleted.bytes(), deleted.largeObjects(), files);
+        metrics.deleted(deleted.deleted(), deleted.bytes(), deleted.largeObjects(), 0);
+        run.result.add(deleted.deleted(), deleted.bytes(), deleted.largeObjects(), 0);
+        run.progress.batch(deleted.selected(), deleted.deleted(), deleted.bytes(), deleted.largeObjects(), 0);
         return new Attempt(Ending.DONE, choice.cursor(), deleted.deleted());
     }
 
@@ -336,29 +340,6 @@ final class Collector {
         log.debug(
                 "A batch of {} would have held the commit lock too long; rolled back, next one smaller", sizer.size());
         sizer.overran();
-    }
-
-    /**
-     * After a deletion's commit (or a process's death after it): the journal's objects with an oid
-     * directory ({@link BlobOutbox#addJournalWithDirectories}) go to the blob outbox in a flushed commit,
-     * which also makes the deletion durable before any of their files goes, and then every journal object
-     * leaves the index. Returns those objects by class.
-     */
-    private Map<String, ClassTotal> afterCommit(Connection c, @Nullable BlobOutbox outbox) throws SQLException {
-        if (properties.blobDirectory() != null) {
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(true);
-            try {
-                if (outbox == null) {
-                    BlobOutbox.addJournal(c);
-                } else {
-                    outbox.addJournalWithDirectories(c);
-                }
-            } finally {
-                c.setAutoCommit(autoCommit);
-            }
-        }
-        return index.forgetDeleted(c);
     }
 
     private CollectionResult completed(CollectionResult.Builder result, CollectionKind kind, long started) {
@@ -391,6 +372,16 @@ final class Collector {
     /** Test seam: runs between a batch's choice and its fence, to commit "while the batch waits". */
     void beforeFence(Runnable hook) {
         beforeFence = hook;
+    }
+
+    /** Test seam: runs on the helper thread before the follow-up of a batch that runs beside the next one. */
+    void besideFollowUp(Runnable hook) {
+        besideFollowUp = hook;
+    }
+
+    /** Test seam: the next batch has the first size again, as after a start. */
+    void resetBatchSize() {
+        sizer = new BatchSizer(properties.maxFenceHold());
     }
 
     /** How long the batches of the last run held the commit lock. */

@@ -4,6 +4,7 @@ import io.github.relstoragepacker.index.Eligibility;
 import io.github.relstoragepacker.index.GarbageBatch;
 import io.github.relstoragepacker.index.GarbageSets;
 import io.github.relstoragepacker.index.IndexMaintainer;
+import io.github.relstoragepacker.index.IndexWatermark;
 import io.github.relstoragepacker.relstorage.HoldDeadline;
 import io.github.relstoragepacker.relstorage.KeyProbes;
 import io.github.relstoragepacker.relstorage.LockGeneration;
@@ -49,7 +50,10 @@ import org.slf4j.LoggerFactory;
  *       rolls the batch back.
  * </ol>
  *
- * The commit ends the hold. The caller forgets the journal's objects from the index afterwards.
+ * The commit ends the hold. The {@link BatchFollowUp} forgets the journal's objects from the index
+ * afterwards; beside the next cycle batch, it forgets objects at or before that batch's cursor, each
+ * in one transaction with its edges, which the choice and the checks above see either wholly (an
+ * unreachable referrer, ignored) or not at all; a catch-up waits for it.
  */
 final class DeletionBatch {
 
@@ -211,13 +215,18 @@ final class DeletionBatch {
      * a voting transaction holds and, only if there are none, deletes and journals the batch.
      *
      * @throws VanishedException when fewer objects were deleted than verified
-     * @throws SQLException with SQLSTATE 57014 when the deadline passed ({@link HoldDeadline#isExpiry})
+     * @throws SQLException with SQLSTATE 57014 when the deadline passed ({@link HoldDeadline#isExpiry}),
+     *     also while waiting for {@code followUp} before a catch-up
      */
-    Deleted delete(Connection c, Choice choice, LockGeneration generation, HoldDeadline deadline) throws Exception {
-        IndexMaintainer.Watermark now = index.watermark(c, deadline, FENCE_SETTINGS);
+    Deleted delete(
+            Connection c, Choice choice, LockGeneration generation, HoldDeadline deadline, BatchFollowUp followUp)
+            throws Exception {
+        IndexWatermark now = index.watermark(c, deadline, FENCE_SETTINGS);
         long watermark = now.tid();
         long changed = 0;
         if (now.behind() || watermark != choice.watermark()) {
+            // the index has one writer at a time: the follow-up beside, if still running, ends first
+            followUp.awaitWithin(deadline);
             watermark = index.catchUp(c, MAX_CATCH_UP, deadline);
             changed = recheck(c, deadline);
         }
@@ -238,12 +247,13 @@ final class DeletionBatch {
      * deletion under the lock then only has to look at what lands between this and the lock, usually
      * nothing: that is what keeps the hold short while Plone writes.
      */
-    Choice refresh(Connection c, Choice choice) throws Exception {
-        IndexMaintainer.Watermark now = index.watermark(c, HoldDeadline.NONE, "");
+    Choice refresh(Connection c, Choice choice, BatchFollowUp followUp) throws Exception {
+        IndexWatermark now = index.watermark(c, HoldDeadline.NONE, "");
         if (!now.behind() && now.tid() == choice.watermark()) {
             c.rollback();
             return choice;
         }
+        followUp.awaitWithin(HoldDeadline.NONE);
         long watermark = index.catchUp(c, MAX_CATCH_UP, HoldDeadline.NONE);
         long changed = recheck(c, HoldDeadline.NONE);
         c.commit();

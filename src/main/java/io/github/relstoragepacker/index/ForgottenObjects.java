@@ -1,5 +1,8 @@
 package io.github.relstoragepacker.index;
 
+import io.github.relstoragepacker.relstorage.KeyProbes;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -22,27 +25,43 @@ final class ForgottenObjects {
     private ForgottenObjects() {}
 
     /**
-     * Forgets the objects of the journal {@code packer.deleted} whose index rows still have the journal's
-     * state, and empties it; returns them by class.
+     * Forgets the objects of the journal {@code packer.deleted} among {@code zoids} whose index rows still
+     * have the journal's state, and takes exactly those zoids out of the journal, in one transaction of
+     * its own on {@code c} whose first statement does both: the journal rows of a batch that commits
+     * meanwhile stay for the next call. Returns them by class.
      */
-    static Map<String, ClassTotal> forgetJournal(Statement st) throws SQLException {
-        st.execute(TABLE);
+    static Map<String, ClassTotal> forgetJournal(Connection c, long[] zoids, LeaderLock leader) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
         Map<String, ClassTotal> classes = new HashMap<>();
-        try (ResultSet rs = st.executeQuery("WITH gone AS (DELETE FROM packer.object o USING packer.deleted d"
-                + " WHERE o.zoid = d.zoid AND o.tid = d.tid"
-                + " RETURNING o.zoid, d.since_tid, o.refs, o.class_id, o.state_size),"
-                + " forgotten AS (INSERT INTO packer_forgotten SELECT zoid, since_tid, refs FROM gone)"
-                + " SELECT COALESCE(NULLIF(k.name, ''), '(unknown)'), count(*), sum(gone.state_size)"
-                + " FROM gone LEFT JOIN packer.class k ON k.id = gone.class_id GROUP BY 1")) {
-            while (rs.next()) {
-                classes.put(rs.getString(1), new ClassTotal(rs.getLong(2), rs.getLong(3)));
+        try (Statement st = c.createStatement();
+                PreparedStatement forget = c.prepareStatement("WITH j AS (DELETE FROM packer.deleted"
+                        + " WHERE zoid = ANY (?) RETURNING zoid, tid, since_tid),"
+                        + " gone AS (DELETE FROM packer.object o USING j WHERE o.zoid = j.zoid AND o.tid = j.tid"
+                        + " RETURNING o.zoid, j.since_tid, o.refs, o.class_id, o.state_size),"
+                        + " forgotten AS (INSERT INTO packer_forgotten SELECT zoid, since_tid, refs FROM gone)"
+                        + " SELECT COALESCE(NULLIF(k.name, ''), '(unknown)'), count(*), sum(gone.state_size)"
+                        + " FROM gone LEFT JOIN packer.class k ON k.id = gone.class_id GROUP BY 1")) {
+            leader.requireHeld(c);
+            // losing this transaction loses nothing: the journal rows stay for the next call
+            st.execute(TABLE + "; " + KeyProbes.SETTINGS + "SET LOCAL synchronous_commit = off");
+            forget.setObject(1, zoids);
+            try (ResultSet rs = forget.executeQuery()) {
+                while (rs.next()) {
+                    classes.put(rs.getString(1), new ClassTotal(rs.getLong(2), rs.getLong(3)));
+                }
             }
+            if (!classes.isEmpty()) {
+                drop(st);
+            }
+            c.commit();
+            return classes;
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
         }
-        if (!classes.isEmpty()) {
-            drop(st);
-        }
-        st.execute("DELETE FROM packer.deleted");
-        return classes;
     }
 
     static void drop(Statement st) throws SQLException {

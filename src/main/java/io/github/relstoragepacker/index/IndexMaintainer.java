@@ -2,7 +2,6 @@ package io.github.relstoragepacker.index;
 
 import io.github.relstoragepacker.relstorage.ConnectionTarget;
 import io.github.relstoragepacker.relstorage.HoldDeadline;
-import io.github.relstoragepacker.relstorage.KeyProbes;
 import io.github.relstoragepacker.relstorage.ObjectStateReader;
 import io.github.relstoragepacker.relstorage.RelStorageDatabase;
 import io.github.relstoragepacker.relstorage.TargetDatabase;
@@ -18,6 +17,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -38,7 +39,8 @@ import org.springframework.stereotype.Component;
  *
  * <p>The index is written by one transaction at a time: every writer holds {@link #writes()} for its
  * transaction (a step of this maintainer, a deletion batch from its choice to its commit, the
- * forgetting of deleted objects, the recording of a mark). So a batch's catch-up under RelStorage's
+ * forgetting of deleted objects, the recording of a mark), or writes on behalf of the thread that holds
+ * it, which waits for it before writing itself ({@link #forgetDeletedForHolder}). So a batch's catch-up under RelStorage's
  * commit lock never meets a poll half applied, and a poll never applies a state older than one the
  * collector applied.
  *
@@ -84,6 +86,7 @@ public class IndexMaintainer {
     private final LeaderLock leader;
     private final Clock clock;
     private final ReentrantLock writes = new ReentrantLock(true);
+    private final AtomicBoolean holderSideWriting = new AtomicBoolean();
     private @Nullable Steps steps;
     private long nextReconcileNanos = System.nanoTime();
     private volatile long caughtUpAtMillis;
@@ -165,9 +168,9 @@ public class IndexMaintainer {
 
     /**
      * Brings the index up to date inside {@code transaction}, READ COMMITTED (holding RelStorage's commit
-     * lock when the caller deletes in it: then nothing is left to read afterwards), after checking that this instance still holds the leader lock; every statement
-     * within {@code deadline}. The caller holds {@link #writes()}. Returns the watermark the index is now
-     * caught up to: equal to the one before exactly when no commit landed since.
+     * lock when the caller deletes in it), once this instance is known to still lead; every statement
+     * within {@code deadline}. The caller holds {@link #writes()}, and no forgetting runs on its behalf.
+     * Returns the watermark now caught up to: equal to the one before exactly when no commit landed since.
      *
      * @throws IndexBehindException when more than {@code maxRows} states are pending
      */
@@ -179,9 +182,22 @@ public class IndexMaintainer {
         long started = System.currentTimeMillis();
         deadline.limit(transaction);
         leader.requireHeld(transaction);
-        long watermark = s.poller.catchUpWithin(transaction, maxRows, deadline);
+        long watermark = holderSide(() -> s.poller.catchUpWithin(transaction, maxRows, deadline));
         caughtUpAtMillis = started;
         return watermark;
+    }
+
+    /** Runs a write of the lock holder's side: its catch-up, or a forgetting on its behalf, never both. */
+    private <T> T holderSide(Callable<T> write) throws Exception {
+        if (!holderSideWriting.compareAndSet(false, true)) {
+            throw new IllegalStateException("a catch-up and a forgetting on the same lock holder's behalf"
+                    + " overlapped: the index has one writer at a time");
+        }
+        try {
+            return write.call();
+        } finally {
+            holderSideWriting.set(false);
+        }
     }
 
     /**
@@ -190,7 +206,8 @@ public class IndexMaintainer {
      * deadline}, with {@code settings} ({@code SET LOCAL} statements, or empty) sent before it; fails unless
      * this instance still leads.
      */
-    public Watermark watermark(Connection transaction, HoldDeadline deadline, String settings) throws SQLException {
+    public IndexWatermark watermark(Connection transaction, HoldDeadline deadline, String settings)
+            throws SQLException {
         Steps s = requireSteps();
         try (Statement st = transaction.createStatement();
                 ResultSet rs = deadline.query(
@@ -203,58 +220,47 @@ public class IndexMaintainer {
             if (!rs.getBoolean(2)) {
                 throw new SQLException("the leader lock was lost; refusing to write the index");
             }
-            return new Watermark(rs.getLong(1), rs.getBoolean(3));
+            return new IndexWatermark(rs.getLong(1), rs.getBoolean(3));
         }
     }
 
-    /**
-     * The index's watermark as seen under RelStorage's commit lock.
-     *
-     * @param tid every commit up to this tid is in the index
-     * @param behind whether commits above it are waiting to be read
-     */
-    public record Watermark(long tid, boolean behind) {}
-
     /** Removes from the index now the objects deleted behind its back ({@link VanishedObjects}). */
-    public int reconcile() throws SQLException {
+    public int reconcile() throws Exception {
         Steps s = requireSteps();
         writes.lock();
         try (Connection c = dataSource.getConnection()) {
-            return s.vanished.remove(c, Tids.toTid(clock.instant()));
+            return holderSide(() -> s.vanished.remove(c, Tids.toTid(clock.instant())));
         } finally {
             writes.unlock();
         }
     }
 
     /**
-     * Removes from the index the objects listed in {@code packer.deleted}, the journal a deletion batch
-     * writes under RelStorage's commit lock, and empties it, in one transaction of its own on {@code c}
-     * (which must not be in one). An object is removed only with the state the journal names: should a
-     * later commit have written its zoid again and the poller indexed it, that row stays. The rest is
-     * {@link ForgottenObjects}: a target left without referrer inherits the journal's {@code since_tid},
-     * so a deep tree is not delayed once per level.
-     *
-     * <p>Losing this transaction loses nothing (the journal rows stay for the next call), so it commits
-     * without waiting for the WAL flush. Returns the objects removed from the index and their state
-     * bytes, by class.
+     * Removes from the index the objects of the journal {@code packer.deleted} among {@code zoids} (as the
+     * caller read it) and takes them out of it, in one transaction on {@code c} (not in one yet), only
+     * with the state the journal names: a zoid a later commit wrote again stays. A target left without
+     * referrer inherits the journal's {@code since_tid} ({@link ForgottenObjects}). Returns the objects
+     * removed and their state bytes, by class.
      */
-    public Map<String, ClassTotal> forgetDeleted(Connection c) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
+    public Map<String, ClassTotal> forgetDeleted(Connection c, long[] zoids) throws SQLException {
         writes.lock();
-        try (Statement st = c.createStatement()) {
-            leader.requireHeld(c);
-            st.execute(KeyProbes.SETTINGS + "SET LOCAL synchronous_commit = off");
-            Map<String, ClassTotal> classes = ForgottenObjects.forgetJournal(st);
-            c.commit();
-            return classes;
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
+        try {
+            return ForgottenObjects.forgetJournal(c, zoids, leader);
         } finally {
             writes.unlock();
-            c.setAutoCommit(autoCommit);
         }
+    }
+
+    /**
+     * {@link #forgetDeleted} on a helper of the thread that holds {@link #writes()}, which waits for this
+     * call to end before it writes the index itself or releases the lock: the index still has one writer
+     * at a time, and the holder's batch goes on beside the forgetting (docs/design.md, "Deletion").
+     */
+    public Map<String, ClassTotal> forgetDeletedForHolder(Connection c, long[] zoids) throws Exception {
+        if (!writes.isLocked() || writes.isHeldByCurrentThread()) {
+            throw new IllegalStateException("forgetting for the write lock's holder, which holds no lock");
+        }
+        return holderSide(() -> ForgottenObjects.forgetJournal(c, zoids, leader));
     }
 
     /** Fails {@code transaction} unless this instance still holds the leader lock. */
@@ -298,14 +304,7 @@ public class IndexMaintainer {
                 jdbc.queryForObject("SELECT count(*) FROM packer.quarantine WHERE accepted_at IS NULL", Long.class);
         if (System.nanoTime() >= nextReconcileNanos) {
             try (Connection c = dataSource.getConnection()) {
-                Duration wait = VanishedObjects.untilDue(c, properties.reconcileInterval());
-                if (wait.isZero()) {
-                    int gone = s.vanished.remove(c, Tids.toTid(clock.instant()));
-                    if (gone > 0) {
-                        log.info("Removed {} objects deleted outside relstorage-packer from the index", gone);
-                    }
-                    wait = properties.reconcileInterval();
-                }
+                Duration wait = s.vanished.removeIfDue(c, properties.reconcileInterval(), Tids.toTid(clock.instant()));
                 nextReconcileNanos = System.nanoTime() + wait.toNanos();
             }
         }

@@ -7,6 +7,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Removes from the index the objects that left {@code object_state} behind its back (deleted by
@@ -19,6 +21,8 @@ import java.time.Duration;
  * in one transaction.
  */
 final class VanishedObjects {
+
+    private static final Logger log = LoggerFactory.getLogger(VanishedObjects.class);
 
     private final String objectState;
     private final LeaderLock leader;
@@ -47,13 +51,31 @@ final class VanishedObjects {
         }
     }
 
+    /**
+     * Removes what vanished, noticed at {@code nowTid}, when a look is due ({@link #untilDue}); returns how
+     * long until the next one is.
+     */
+    Duration removeIfDue(Connection c, Duration interval, long nowTid) throws SQLException {
+        Duration wait = untilDue(c, interval);
+        if (!wait.isZero()) {
+            return wait;
+        }
+        int gone = remove(c, nowTid);
+        if (gone > 0) {
+            log.info("Removed {} objects deleted outside relstorage-packer from the index", gone);
+        }
+        return interval;
+    }
+
     /** Removes what vanished, noticed at {@code nowTid}; returns the number of objects removed from the index. */
     int remove(Connection c, long nowTid) throws SQLException {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement();
                 PreparedStatement vanished = c.prepareStatement("INSERT INTO packer_forgotten"
                         + " SELECT o.zoid, GREATEST(p.watermark, ?), o.refs FROM packer.object o, packer.progress p"
-                        + " WHERE NOT EXISTS (SELECT 1 FROM " + objectState + " s WHERE s.zoid = o.zoid)")) {
+                        + " WHERE NOT EXISTS (SELECT 1 FROM " + objectState + " s WHERE s.zoid = o.zoid)"
+                        // a deletion batch's own, which its follow-up forgets with their "since"
+                        + " AND NOT EXISTS (SELECT 1 FROM packer.deleted d WHERE d.zoid = o.zoid)")) {
             leader.requireHeld(c);
             st.execute(ForgottenObjects.TABLE);
             vanished.setLong(1, nowTid);

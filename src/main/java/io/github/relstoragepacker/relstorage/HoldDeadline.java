@@ -87,6 +87,11 @@ public final class HoldDeadline {
                 + "; ";
     }
 
+    /** The failure of a wait under the commit lock that would have run past the deadline, as an expiry. */
+    public static SQLException expired(String what) {
+        return new SQLException("the commit lock's hold limit has passed: " + what, QUERY_CANCELED);
+    }
+
     /** Whether {@code e} says a statement ran out of this kind of deadline. */
     public static boolean isExpiry(SQLException e) {
         return QUERY_CANCELED.equals(e.getSQLState());

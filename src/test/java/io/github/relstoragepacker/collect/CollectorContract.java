@@ -33,8 +33,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -266,6 +268,73 @@ abstract class CollectorContract {
         assertThat(new JdbcTemplate(db().dataSource())
                         .queryForObject("SELECT count(*) FROM packer.deleted", Long.class))
                 .as("the journal is empty once the index has forgotten every deleted object")
+                .isZero();
+    }
+
+    @Test
+    void theFollowUpOfABatchRunsBesideTheNextOneAsTheIndexsOnlyWriter() throws Exception {
+        ObjectGraph g = graph();
+        Map<Long, List<Long>> objects = new LinkedHashMap<>();
+        // more than the first batch takes, so that the next cycle batch runs beside its follow-up
+        List<Long> deadRing = ring(g, objects, 4_500);
+        long x = g.newOid(), y = g.newOid();
+        objects.put(x, List.of(y));
+        objects.put(y, List.of());
+        g.commit(objects);
+        AtomicInteger beside = new AtomicInteger();
+        AtomicBoolean othersWrote = new AtomicBoolean();
+        CountDownLatch relinked = new CountDownLatch(1);
+        loop.collector().besideFollowUp(() -> {
+            if (!index.writes().tryLock()) {
+                beside.incrementAndGet();
+            } else {
+                index.writes().unlock();
+                othersWrote.set(true);
+            }
+            if (beside.get() == 1) {
+                try {
+                    // Plone re-links x while the index forgets the batch before x's: the batch that chose x
+                    // must catch up (and keep x and y) only once the forgetting ended
+                    commitLinked(Map.of(), x);
+                    relinked.countDown();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        // a batch after the first committed one, beside that one's follow-up, takes the fence only after
+        // the re-link (a batch that overran and is tried again has nothing beside it)
+        loop.collector().beforeFence(() -> {
+            try {
+                if (existing(deadRing).size() < deadRing.size() && !relinked.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the re-link did not commit");
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        loop.collector().resetBatchSize();
+        try {
+            assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
+        } finally {
+            loop.collector().besideFollowUp(() -> {});
+            loop.collector().beforeFence(() -> {});
+        }
+
+        assertThat(beside)
+                .as("follow-ups run beside a batch holding the index's write lock")
+                .hasPositiveValue();
+        assertThat(othersWrote)
+                .as("a follow-up ran while nobody held the index's write lock")
+                .isFalse();
+        assertThat(exists(x))
+                .as("re-linked while the batch before it was being forgotten")
+                .isTrue();
+        assertThat(exists(y)).as("reached only through the re-linked object").isTrue();
+        assertThat(existing(deadRing)).isEmpty();
+        assertThat(index.verify(1).differences()).isEmpty();
+        assertThat(new JdbcTemplate(db().dataSource())
+                        .queryForObject("SELECT count(*) FROM packer.deleted", Long.class))
                 .isZero();
     }
 

@@ -210,6 +210,9 @@ class StatusPageBrowserTest {
         browser.findElement(By.id("oid")).clear();
         browser.findElement(By.id("oid")).sendKeys("zz");
         browser.findElement(By.cssSelector("#oid-form button")).click();
+        // the page asks the API and renders its answer asynchronously
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !browser.findElements(By.id("error")).isEmpty());
         assertThat(text("error")).contains("'zz' is not an oid");
     }
 
