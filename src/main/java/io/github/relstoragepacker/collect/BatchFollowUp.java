@@ -30,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  * write lock for its next batch, lets a helper thread do the follow-up on a connection of its own while
  * it chooses and deletes that batch. The helper is the only writer of the index meanwhile: the
  * collector's thread waits for it ({@link #awaitWithin}) before it writes the index itself (a catch-up,
- * a reconciliation) and before it releases the lock. What it does meanwhile only reads the index or
+ * a reconciliation) and before it releases the lock, at the end of the batch or to back off from a
+ * busy commit lock ({@link CommitFence#acquire}); the helper checks that it still holds it. What it does meanwhile only reads the index or
  * writes rows the follow-up never touches: a cycle batch's choice takes candidates after the cursor,
  * and the follow-up forgets objects at or before it, each object's rows going in one transaction, so
  * every statement sees a deleted object either wholly indexed (unreachable, its edges ignored) or not
@@ -90,7 +91,7 @@ final class BatchFollowUp implements AutoCloseable {
     void now(Connection c) throws Exception {
         awaitWithin(HoldDeadline.NONE);
         due = false;
-        add(followUp(c, false));
+        add(followUp(c, null));
     }
 
     /**
@@ -103,10 +104,11 @@ final class BatchFollowUp implements AutoCloseable {
             return;
         }
         due = false;
+        Thread holder = Thread.currentThread();
         running = helper.submit(() -> {
             beside.run();
             try (Connection c = dataSource.getConnection()) {
-                return followUp(c, true);
+                return followUp(c, holder);
             }
         });
     }
@@ -139,7 +141,12 @@ final class BatchFollowUp implements AutoCloseable {
                     throw HoldDeadline.expired("the forgetting of the previous batch is still running");
                 } catch (ExecutionException e) {
                     this.running = null;
-                    throw e.getCause() instanceof Exception cause ? cause : e;
+                    // not to be taken for this batch's own failure (an expiry would only shrink it); a lost
+                    // connection stays recognisable by its cause, and the journal keeps the rows
+                    throw new IllegalStateException(
+                            "the follow-up of a committed batch failed (its journal rows stay for the next one): "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
             }
         } finally {
@@ -149,7 +156,8 @@ final class BatchFollowUp implements AutoCloseable {
         }
     }
 
-    private Done followUp(Connection c, boolean forHolder) throws Exception {
+    /** The follow-up on {@code c}; on behalf of {@code holder} of the index's write lock, if not null. */
+    private Done followUp(Connection c, @Nullable Thread holder) throws Exception {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(true);
         try {
@@ -164,7 +172,8 @@ final class BatchFollowUp implements AutoCloseable {
                     }
                 }
                 long[] zoids = journal.stream().mapToLong(row -> row[0]).toArray();
-                classes = forHolder ? index.forgetDeletedForHolder(c, zoids) : index.forgetDeleted(c, zoids);
+                classes =
+                        holder != null ? index.forgetDeletedForHolder(c, zoids, holder) : index.forgetDeleted(c, zoids);
             }
             return new Done(classes, outbox == null ? 0 : outbox.process(c));
         } finally {

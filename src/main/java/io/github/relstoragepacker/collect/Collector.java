@@ -243,12 +243,6 @@ final class Collector {
      */
     private Attempt attempt(DeletionRun run, boolean cascade, long cursor) throws Exception {
         Lock writes = index.writes();
-        DeletionBatch.Choice choice;
-        DeletionBatch.Deleted deleted;
-        long held;
-        long holdNanos;
-        long commitNanos;
-        long waitStart;
         writes.lock();
         try {
             if (cascade) {
@@ -256,7 +250,7 @@ final class Collector {
             } else {
                 run.followUp.startBeside();
             }
-            choice = cascade
+            DeletionBatch.Choice choice = cascade
                     ? run.batch.chooseCascade(run.c, run.cutoff, cursor, sizer.size())
                     : run.batch.chooseUnreachable(run.c, run.cutoff, cursor, sizer.size());
             if (choice.count() == 0) {
@@ -268,16 +262,19 @@ final class Collector {
                 return new Attempt(Ending.DONE, choice.cursor(), 0);
             }
             beforeFence.run();
-            waitStart = ticker.getAsLong();
+            long waitStart = ticker.getAsLong();
             int busy = run.fence.acquire(
-                    run.c, properties.maxFenceWait(), writes, () -> run.progress.stopReason() != null);
+                    run.c, properties.maxFenceWait(), writes, run.followUp, () -> run.progress.stopReason() != null);
             metrics.fenceWait(ticker.getAsLong() - waitStart, Math.max(busy, 0));
             if (busy < 0) {
                 run.c.rollback();
                 return Attempt.of(run.progress.stopReason() != null ? Ending.STOPPED : Ending.FENCE_BUSY, cursor);
             }
-            held = ticker.getAsLong();
+            long held = ticker.getAsLong();
             HoldDeadline deadline = HoldDeadline.after(properties.maxFenceHold(), ticker);
+            DeletionBatch.Deleted deleted;
+            long holdNanos;
+            long commitNanos;
             try {
                 deleted = run.batch.delete(run.c, choice, run.generation, deadline, run.followUp);
                 long committing = ticker.getAsLong();
@@ -305,6 +302,9 @@ final class Collector {
                 run.c.rollback();
                 throw e;
             }
+            // counted before the follow-up beside is waited for, whose failure would not undo the commit
+            committed(run, deleted, holdNanos, commitNanos, waitStart);
+            return new Attempt(Ending.DONE, choice.cursor(), deleted.deleted());
         } finally {
             try {
                 run.followUp.awaitWithin(HoldDeadline.NONE);
@@ -312,6 +312,10 @@ final class Collector {
                 writes.unlock();
             }
         }
+    }
+
+    private void committed(
+            DeletionRun run, DeletionBatch.Deleted deleted, long holdNanos, long commitNanos, long waitStart) {
         run.followUp.committed();
         run.smallestOverruns = 0;
         holds.record(holdNanos, commitNanos);
@@ -325,7 +329,6 @@ final class Collector {
         metrics.deleted(deleted.deleted(), deleted.bytes(), deleted.largeObjects(), 0);
         run.result.add(deleted.deleted(), deleted.bytes(), deleted.largeObjects(), 0);
         run.progress.batch(deleted.selected(), deleted.deleted(), deleted.bytes(), deleted.largeObjects(), 0);
-        return new Attempt(Ending.DONE, choice.cursor(), deleted.deleted());
     }
 
     private void overran(DeletionRun run) {

@@ -1,5 +1,6 @@
 package io.github.relstoragepacker.collect;
 
+import io.github.relstoragepacker.relstorage.HoldDeadline;
 import io.github.relstoragepacker.relstorage.LockGeneration;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -36,12 +37,14 @@ final class CommitFence {
     /**
      * Tries until {@code maxWait} has passed or {@code stop} says so. {@code indexWrites}, held on entry,
      * is released while backing off and held again before the next attempt, so that the poller never
-     * waits for the commit lock. Returns the number of busy attempts before success, or -1 when the lock
-     * could not be had (or the run was asked to stop); {@code indexWrites} is held on return either way.
-     * The transaction must be open (autocommit off) and, after a failed attempt, is rolled back.
+     * waits for the commit lock; the follow-up {@code beside} the batch, which writes the index on the
+     * lock holder's behalf, ends before the lock is released. Returns the number of busy attempts before
+     * success, or -1 when the lock could not be had (or the run was asked to stop); {@code indexWrites}
+     * is held on return either way. The transaction must be open (autocommit off) and, after a failed
+     * attempt, is rolled back.
      */
-    int acquire(Connection transaction, Duration maxWait, Lock indexWrites, BooleanSupplier stop)
-            throws SQLException, InterruptedException {
+    int acquire(Connection transaction, Duration maxWait, Lock indexWrites, BatchFollowUp beside, BooleanSupplier stop)
+            throws Exception {
         long deadline = System.nanoTime() + maxWait.toNanos();
         long backoff = FIRST_BACKOFF_NANOS;
         for (int busy = 0; ; busy++) {
@@ -55,6 +58,7 @@ final class CommitFence {
                 return -1;
             }
             long sleep = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+            beside.awaitWithin(HoldDeadline.NONE);
             indexWrites.unlock();
             try {
                 Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));

@@ -17,10 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -85,8 +82,7 @@ public class IndexMaintainer {
     private final BuildProgress buildProgress;
     private final LeaderLock leader;
     private final Clock clock;
-    private final ReentrantLock writes = new ReentrantLock(true);
-    private final AtomicBoolean holderSideWriting = new AtomicBoolean();
+    private final IndexWriteLock writes = new IndexWriteLock();
     private @Nullable Steps steps;
     private long nextReconcileNanos = System.nanoTime();
     private volatile long caughtUpAtMillis;
@@ -128,7 +124,7 @@ public class IndexMaintainer {
     public boolean maintain() {
         writes.lock();
         try {
-            boolean ready = step();
+            boolean ready = writes.exclusively(this::step);
             if (lastFailure != null) {
                 log.info("Index maintenance works again (recovered)");
             }
@@ -182,22 +178,9 @@ public class IndexMaintainer {
         long started = System.currentTimeMillis();
         deadline.limit(transaction);
         leader.requireHeld(transaction);
-        long watermark = holderSide(() -> s.poller.catchUpWithin(transaction, maxRows, deadline));
+        long watermark = writes.exclusively(() -> s.poller.catchUpWithin(transaction, maxRows, deadline));
         caughtUpAtMillis = started;
         return watermark;
-    }
-
-    /** Runs a write of the lock holder's side: its catch-up, or a forgetting on its behalf, never both. */
-    private <T> T holderSide(Callable<T> write) throws Exception {
-        if (!holderSideWriting.compareAndSet(false, true)) {
-            throw new IllegalStateException("a catch-up and a forgetting on the same lock holder's behalf"
-                    + " overlapped: the index has one writer at a time");
-        }
-        try {
-            return write.call();
-        } finally {
-            holderSideWriting.set(false);
-        }
     }
 
     /**
@@ -229,7 +212,7 @@ public class IndexMaintainer {
         Steps s = requireSteps();
         writes.lock();
         try (Connection c = dataSource.getConnection()) {
-            return holderSide(() -> s.vanished.remove(c, Tids.toTid(clock.instant())));
+            return writes.exclusively(() -> s.vanished.remove(c, Tids.toTid(clock.instant())));
         } finally {
             writes.unlock();
         }
@@ -242,25 +225,23 @@ public class IndexMaintainer {
      * referrer inherits the journal's {@code since_tid} ({@link ForgottenObjects}). Returns the objects
      * removed and their state bytes, by class.
      */
-    public Map<String, ClassTotal> forgetDeleted(Connection c, long[] zoids) throws SQLException {
+    public Map<String, ClassTotal> forgetDeleted(Connection c, long[] zoids) throws Exception {
         writes.lock();
         try {
-            return ForgottenObjects.forgetJournal(c, zoids, leader);
+            return writes.exclusively(() -> ForgottenObjects.forgetJournal(c, zoids, leader));
         } finally {
             writes.unlock();
         }
     }
 
     /**
-     * {@link #forgetDeleted} on a helper of the thread that holds {@link #writes()}, which waits for this
+     * {@link #forgetDeleted} on a helper of {@code holder}, which holds {@link #writes()} and waits for this
      * call to end before it writes the index itself or releases the lock: the index still has one writer
      * at a time, and the holder's batch goes on beside the forgetting (docs/design.md, "Deletion").
      */
-    public Map<String, ClassTotal> forgetDeletedForHolder(Connection c, long[] zoids) throws Exception {
-        if (!writes.isLocked() || writes.isHeldByCurrentThread()) {
-            throw new IllegalStateException("forgetting for the write lock's holder, which holds no lock");
-        }
-        return holderSide(() -> ForgottenObjects.forgetJournal(c, zoids, leader));
+    public Map<String, ClassTotal> forgetDeletedForHolder(Connection c, long[] zoids, Thread holder) throws Exception {
+        writes.requireHeldBy(holder);
+        return writes.exclusively(() -> ForgottenObjects.forgetJournal(c, zoids, leader));
     }
 
     /** Fails {@code transaction} unless this instance still holds the leader lock. */

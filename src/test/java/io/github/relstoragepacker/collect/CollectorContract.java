@@ -2,6 +2,7 @@ package io.github.relstoragepacker.collect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.github.relstoragepacker.collect.CollectionResult.Outcome;
 import io.github.relstoragepacker.index.ClassTotal;
@@ -37,6 +38,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -336,6 +338,77 @@ abstract class CollectorContract {
         assertThat(new JdbcTemplate(db().dataSource())
                         .queryForObject("SELECT count(*) FROM packer.deleted", Long.class))
                 .isZero();
+    }
+
+    @Test
+    void aFenceBackingOffKeepsTheIndexsWriteLockUntilTheFollowUpBesideItEnded() throws Exception {
+        ObjectGraph g = graph();
+        Map<Long, List<Long>> objects = new LinkedHashMap<>();
+        List<Long> deadRing = ring(g, objects, 4_500);
+        g.commit(objects);
+        AtomicReference<Thread> collector = new AtomicReference<>();
+        AtomicReference<RelStorageWriter.LockHolder> holder = new AtomicReference<>();
+        AtomicBoolean freeWhileBeside = new AtomicBoolean();
+        AtomicBoolean taken = new AtomicBoolean();
+        AtomicBoolean followedUp = new AtomicBoolean();
+        // the batch beside the first one's follow-up finds the commit lock busy, and backs off
+        loop.collector().beforeFence(() -> {
+            collector.set(Thread.currentThread());
+            try {
+                if (existing(deadRing).size() < deadRing.size() && !taken.getAndSet(true)) {
+                    holder.set(writer.holdCommitLock());
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // the follow-up lets the commit lock go once the collector waits for it, or once the index's write
+        // lock turns out free while it runs (the poller could write beside it then)
+        loop.collector().besideFollowUp(() -> {
+            if (followedUp.getAndSet(true)) {
+                return;
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> holder.get() != null);
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(1))
+                    .until(() -> waitsForTheFollowUp(collector.get()) || lockFree(freeWhileBeside));
+            try {
+                holder.getAndSet(null).close();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        loop.collector().resetBatchSize();
+        try {
+            assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
+        } finally {
+            loop.collector().besideFollowUp(() -> {});
+            loop.collector().beforeFence(() -> {});
+            if (holder.get() != null) {
+                holder.get().close();
+            }
+        }
+
+        assertThat(freeWhileBeside)
+                .as("the index's write lock was free while a follow-up ran")
+                .isFalse();
+        assertThat(existing(deadRing)).isEmpty();
+        assertThat(index.verify(1).differences()).isEmpty();
+    }
+
+    private static boolean waitsForTheFollowUp(Thread collector) {
+        return collector.getState() != Thread.State.RUNNABLE
+                && Stream.of(collector.getStackTrace())
+                        .anyMatch(f -> f.getMethodName().equals("awaitWithin"));
+    }
+
+    private boolean lockFree(AtomicBoolean seen) {
+        if (!index.writes().tryLock()) {
+            return false;
+        }
+        index.writes().unlock();
+        seen.set(true);
+        return true;
     }
 
     @Test
