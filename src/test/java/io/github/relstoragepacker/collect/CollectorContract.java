@@ -287,11 +287,8 @@ abstract class CollectorContract {
         AtomicBoolean othersWrote = new AtomicBoolean();
         CountDownLatch relinked = new CountDownLatch(1);
         loop.collector().besideFollowUp(() -> {
-            if (!index.writes().tryLock()) {
+            if (!lockFree(othersWrote)) {
                 beside.incrementAndGet();
-            } else {
-                index.writes().unlock();
-                othersWrote.set(true);
             }
             if (beside.get() == 1) {
                 try {
@@ -315,13 +312,7 @@ abstract class CollectorContract {
                 throw new IllegalStateException(e);
             }
         });
-        loop.collector().resetBatchSize();
-        try {
-            assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
-        } finally {
-            loop.collector().besideFollowUp(() -> {});
-            loop.collector().beforeFence(() -> {});
-        }
+        packFromTheFirstBatchSizeThenClearTheSeams();
 
         assertThat(beside)
                 .as("follow-ups run beside a batch holding the index's write lock")
@@ -378,12 +369,9 @@ abstract class CollectorContract {
                 throw new IllegalStateException(e);
             }
         });
-        loop.collector().resetBatchSize();
         try {
-            assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
+            packFromTheFirstBatchSizeThenClearTheSeams();
         } finally {
-            loop.collector().besideFollowUp(() -> {});
-            loop.collector().beforeFence(() -> {});
             if (holder.get() != null) {
                 holder.get().close();
             }
@@ -402,6 +390,21 @@ abstract class CollectorContract {
                         .anyMatch(f -> f.getMethodName().equals("awaitWithin"));
     }
 
+    /**
+     * A pack with grace 0 whose batches start at the first size again (so that a few thousand objects make
+     * several batches), with the fence and follow-up seams cleared afterwards.
+     */
+    private void packFromTheFirstBatchSizeThenClearTheSeams() throws Exception {
+        loop.collector().resetBatchSize();
+        try {
+            assertThat(pack(Duration.ZERO).outcome()).isEqualTo(Outcome.COMPLETED);
+        } finally {
+            loop.collector().besideFollowUp(() -> {});
+            loop.collector().beforeFence(() -> {});
+        }
+    }
+
+    /** Whether the index's write lock is free (taken and given back at once); if so, notes it in {@code seen}. */
     private boolean lockFree(AtomicBoolean seen) {
         if (!index.writes().tryLock()) {
             return false;
